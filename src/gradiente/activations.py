@@ -1,0 +1,174 @@
+"""Activation functions by name, as ``Dense(..., activation="relu")`` looks them up.
+
+The lecture's set: linear (identity), heaviside (step), sign, sigmoid (logistic), tanh,
+relu, leaky_relu, elu, selu, gelu, softmax; plus relu6, softplus, softsign, silu/swish,
+hard_sigmoid, hard_silu, exponential, log_softmax, mish, log_sigmoid.
+
+heaviside and sign are not in Keras. Their derivative is zero wherever it exists, so a
+network using them gets zero gradients: gradient descent cannot train it. They are here
+to show exactly that.
+"""
+from gradiente import ops
+
+
+def linear(x):
+    """The identity: f(x) = x, f'(x) = 1."""
+    return ops.convert_to_tensor(x)
+
+
+def heaviside(x):
+    """The step function: 0 for x < 0, 1 for x >= 0. f'(x) = 0 (undefined at 0)."""
+    return ops.heaviside(x, 1.0)
+
+
+def sign(x):
+    """-1, 0 or 1. f'(x) = 0 (undefined at 0)."""
+    return ops.sign(x)
+
+
+def sigmoid(x):
+    """The logistic function 1 / (1 + e^-x); saturates (f' -> 0) far from 0."""
+    return ops.sigmoid(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent, in (-1, 1); saturates far from 0."""
+    return ops.tanh(x)
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0); f'(x) = 0 for x < 0 (and, by convention, at 0).
+
+    The Keras options: a slope below ``threshold``, and a ceiling ``max_value``.
+    """
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return ops.relu(x)
+    x = ops.convert_to_tensor(x)
+    if threshold != 0.0:
+        out = ops.where(ops.greater(x, threshold), x, ops.multiply(negative_slope, ops.subtract(x, threshold)))
+    elif negative_slope != 0.0:
+        out = ops.leaky_relu(x, negative_slope=negative_slope)
+    else:
+        out = ops.relu(x)
+    if max_value is not None:
+        out = ops.minimum(out, max_value)
+    return out
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x for x > 0, ``negative_slope`` · x otherwise: never a zero gradient."""
+    return ops.leaky_relu(x, negative_slope=negative_slope)
+
+
+def relu6(x):
+    return ops.relu6(x)
+
+
+def elu(x, alpha=1.0):
+    """x for x > 0, alpha·(e^x − 1) otherwise: smooth, negative outputs."""
+    return ops.elu(x, alpha=alpha)
+
+
+def selu(x):
+    """Scaled ELU (scale 1.0507, alpha 1.6733): self-normalising with lecun_normal weights."""
+    return ops.selu(x)
+
+
+def gelu(x, approximate=False):
+    """x·Φ(x), the Gaussian error linear unit (exact erf form unless ``approximate``)."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def softmax(x, axis=-1):
+    """Normalised exponentials along ``axis``: a probability distribution."""
+    return ops.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return ops.log_softmax(x, axis=axis)
+
+
+def softplus(x):
+    return ops.softplus(x)
+
+
+def softsign(x):
+    return ops.softsign(x)
+
+
+def silu(x):
+    """x · sigmoid(x) (also called swish)."""
+    return ops.silu(x)
+
+
+swish = silu
+
+
+def hard_sigmoid(x):
+    """relu6(x + 3) / 6."""
+    return ops.hard_sigmoid(x)
+
+
+def hard_silu(x):
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+def exponential(x):
+    return ops.exp(x)
+
+
+def mish(x):
+    return ops.mish(x)
+
+
+def log_sigmoid(x):
+    return ops.log_sigmoid(x)
+
+
+ALL = {
+    f.__name__: f
+    for f in (linear, heaviside, sign, sigmoid, tanh, relu, leaky_relu, relu6, elu, selu, gelu,
+              softmax, log_softmax, softplus, softsign, silu, hard_sigmoid, hard_silu,
+              exponential, mish, log_sigmoid)
+}
+_ALIASES = {"swish": silu, "hard_swish": hard_silu, "step": heaviside, "logistic": sigmoid,
+            "identity": linear}
+
+
+def get(identifier):
+    """An activation function from a name, a callable, or ``None`` (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        fn = ALL.get(identifier) or _ALIASES.get(identifier)
+        if fn is None:
+            raise ValueError(
+                f"Could not interpret activation function identifier: {identifier!r}. "
+                f"Valid names: {', '.join(sorted(ALL))} (aliases: {', '.join(sorted(_ALIASES))})."
+            )
+        return fn
+    if isinstance(identifier, dict):
+        return get(identifier.get("config", {}).get("name", identifier.get("class_name")))
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    """The name under which ``get`` finds ``activation``."""
+    name = getattr(activation, "__name__", None)
+    if name in ALL and ALL[name] is activation:
+        return name
+    if name in ALL:
+        return name
+    raise ValueError(
+        f"Cannot serialize activation {activation!r}: it is not one of the named activations. "
+        "Register it with gradiente.saving.register_keras_serializable to save it."
+    )
+
+
+def deserialize(name):
+    return get(name)

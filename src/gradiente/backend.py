@@ -1,0 +1,98 @@
+"""The one place for global numeric policy: float dtype, fuzz epsilon, image layout, seeds.
+
+Every other module asks here instead of hard-coding ``np.float32`` or creating its own
+random generator, so ``set_floatx("float64")`` or ``utils.set_random_seed(0)`` changes
+the whole library at once.
+"""
+import random as _pyrandom
+
+import numpy as np
+
+_FLOAT_NAMES = ("float16", "float32", "float64")
+_state = {
+    "floatx": np.dtype("float32"),
+    "epsilon": 1e-7,
+    "image_data_format": "channels_last",
+    "rng": np.random.default_rng(),
+}
+
+
+def floatx():
+    """Name of the default float dtype (``"float32"`` unless changed)."""
+    return _state["floatx"].name
+
+
+def float_dtype():
+    """The default float dtype as a NumPy dtype object."""
+    return _state["floatx"]
+
+
+def set_floatx(value):
+    """Set the default float dtype: ``"float16"``, ``"float32"`` or ``"float64"``."""
+    name = np.dtype(value).name if not isinstance(value, str) else value
+    if name not in _FLOAT_NAMES:
+        raise ValueError(f"Unknown float type {value!r}: expected one of {', '.join(_FLOAT_NAMES)}.")
+    _state["floatx"] = np.dtype(name)
+
+
+def standardize_dtype(dtype):
+    """``None`` -> the default float dtype; anything NumPy understands -> a NumPy dtype."""
+    if dtype is None:
+        return _state["floatx"]
+    try:
+        return np.dtype(getattr(dtype, "name", dtype))
+    except TypeError:
+        raise ValueError(f"Invalid dtype: {dtype!r}") from None
+
+
+def is_float_dtype(dtype):
+    return np.issubdtype(np.dtype(dtype), np.floating)
+
+
+def epsilon():
+    """The fuzz factor used to keep logs and divisions finite (Keras: 1e-7)."""
+    return _state["epsilon"]
+
+
+def set_epsilon(value):
+    _state["epsilon"] = float(value)
+
+
+def image_data_format():
+    """``"channels_last"`` (batch, rows, cols, channels) unless changed."""
+    return _state["image_data_format"]
+
+
+def set_image_data_format(value):
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"image_data_format must be 'channels_last' or 'channels_first', received {value!r}."
+        )
+    _state["image_data_format"] = value
+
+
+def set_random_seed(seed):
+    """Seed every source of randomness the library uses (its generator, NumPy's, Python's)."""
+    seed = int(seed)
+    _state["rng"] = np.random.default_rng(seed)
+    np.random.seed(seed % (2**32))
+    _pyrandom.seed(seed)
+
+
+def rng():
+    """The library's random generator; initializers, dropout and shuffling draw from it."""
+    return _state["rng"]
+
+
+def make_rng(seed=None):
+    """A generator for an object that was given its own ``seed``, else the library's."""
+    if seed is None:
+        return _state["rng"]
+    return np.random.default_rng(seed)
+
+
+def clear_session():
+    """Reset automatic layer and model names (``dense``, ``dense_1``, ...) as Keras does."""
+    from gradiente.utils import naming
+
+    naming.reset()

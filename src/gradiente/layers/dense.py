@@ -1,0 +1,89 @@
+"""Dense: ``activation(inputs @ kernel + bias)`` on the last axis, for inputs of any rank ≥ 2."""
+from gradiente import activations, constraints, initializers, ops, regularizers
+from gradiente.layers.input_spec import InputSpec
+from gradiente.layers.layer import Layer
+
+
+class Dense(Layer):
+    """Densely connected layer. (batch, ..., n) -> (batch, ..., units).
+
+    Weights: ``kernel`` (n, units), ``bias`` (units,).
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(
+                f"Dense: `units` must be a positive integer, received units={units!r}."
+            )
+        self.units = units
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(
+            min_ndim=2, layout="(batch, features)",
+            hint="If each sample is a single number, reshape the data to (batch, 1) with "
+                 "x.reshape(-1, 1); for one sample of n features, add the batch axis: x[None, :].",
+        )
+        # relu and linear run inside the fused dense op (one tape record, in-place bias/relu).
+        name = getattr(self.activation, "__name__", None)
+        self._fused = {"linear": None, "relu": "relu"}.get(name, False)
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError(
+                f"Dense layer '{self.name}' needs to know its number of input features, but the last "
+                f"axis of its input shape {tuple(input_shape)} is None."
+            )
+        self.kernel = self.add_weight("kernel", (features, self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.input_spec = InputSpec(
+            min_ndim=2, axes={-1: features}, layout=f"(batch, {features}) — {features} features",
+            hint=f"It was built for {features} input features; give it data with {features} features "
+                 "on the last axis (or add a Flatten layer before it for images).",
+        )
+        self.built = True
+
+    def call(self, inputs):
+        if self._fused is not False:
+            return ops.dense(inputs, self.kernel, self.bias, activation=self._fused)
+        return self.activation(ops.dense(inputs, self.kernel, self.bias))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units,
+            activation=activations.serialize(self.activation),
+            use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=_maybe(regularizers.serialize, self.kernel_regularizer),
+            bias_regularizer=_maybe(regularizers.serialize, self.bias_regularizer),
+            activity_regularizer=_maybe(regularizers.serialize, self.activity_regularizer),
+            kernel_constraint=_maybe(_constraint_config, self.kernel_constraint),
+            bias_constraint=_maybe(_constraint_config, self.bias_constraint),
+        )
+        return config
+
+
+def _maybe(fn, value):
+    return None if value is None else fn(value)
+
+
+def _constraint_config(c):
+    return {"class_name": type(c).__name__, "config": c.get_config()}

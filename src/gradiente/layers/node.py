@@ -1,0 +1,82 @@
+"""Symbolic tensors and graph nodes, which the Functional API builds from.
+
+``Input(shape)`` returns a KerasTensor: a shape (with ``None`` for the batch) and a dtype,
+no data. Calling a layer on KerasTensors records a Node (layer, inputs, call arguments,
+outputs) and returns new KerasTensors; a Functional model later replays its nodes in order.
+"""
+import numpy as np
+
+from gradiente.utils.nest import flatten
+
+
+class KerasTensor:
+    """A placeholder for a tensor in a model graph: ``shape`` (batch axis ``None``) and ``dtype``.
+
+    ``_keras_history`` is ``(layer, node_index, tensor_index)``: which layer call made it.
+    """
+
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "__weakref__")
+    __array_ufunc__ = None
+
+    def __init__(self, shape, dtype="float32", name=None):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.name = name
+        self._keras_history = None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def node(self):
+        layer, node_index, _ = self._keras_history
+        return layer._inbound_nodes[node_index]
+
+    def __repr__(self):
+        name = f", name={self.name}" if self.name else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}{name}>"
+
+    def __len__(self):
+        raise TypeError(
+            "A symbolic tensor (from keras.Input or a layer called on one) has no length: "
+            "it stands for data that does not exist yet. Use .shape instead."
+        )
+
+    def numpy(self):
+        raise TypeError(
+            "A symbolic tensor has no value: build a Model(inputs, outputs) and call "
+            "model.predict(x) or model(x) on real data."
+        )
+
+
+class Node:
+    """One call of ``layer`` in a graph: KerasTensors in, KerasTensors out."""
+
+    def __init__(self, layer, call_inputs, call_kwargs, outputs):
+        self.layer = layer
+        self.call_inputs = call_inputs  # the structure as passed (tensor, list or dict)
+        self.call_kwargs = call_kwargs
+        self.input_tensors = [t for t in flatten(call_inputs) if isinstance(t, KerasTensor)]
+        self.outputs = outputs
+        self.output_tensors = flatten(outputs)
+
+    @property
+    def parent_nodes(self):
+        return [t.node for t in self.input_tensors if t._keras_history is not None]
+
+    @property
+    def is_input(self):
+        return not self.input_tensors
+
+    def __repr__(self):
+        return f"<Node of {self.layer.name}>"
+
+
+def is_symbolic(inputs):
+    """True when ``inputs`` (a tensor or a nested structure) holds a KerasTensor."""
+    if isinstance(inputs, KerasTensor):
+        return True
+    if isinstance(inputs, (list, tuple, dict)):
+        return any(isinstance(t, KerasTensor) for t in flatten(inputs))
+    return False

@@ -1,0 +1,64 @@
+"""The primitive table: each op's forward (on NumPy arrays) beside its VJP.
+
+A primitive is declared as::
+
+    @primitive
+    def exp(x):
+        return np.exp(x)
+
+    @exp.defvjp
+    def _(g, ans, needs, x):
+        return (g * ans,)
+
+The forward takes arrays and plain parameters. The VJP gets the upstream gradient ``g``,
+the forward's output ``ans``, ``needs`` (which inputs want a gradient, so expensive ones can
+be skipped), then the same arguments; it returns one gradient (or ``None``) per positional
+argument. Unbroadcasting, accumulation and skipping constants are the engine's job
+(``autodiff.tape``), never the VJP's.
+"""
+import functools
+
+import numpy as np
+
+from gradiente.autodiff import tape as _tape
+from gradiente.autodiff.tensor import Tensor
+
+PRIMITIVES = {}  # name -> the public op; its .vjp is None for non-differentiable ops
+
+
+def _shapes(args):
+    return ", ".join(str(a.shape) for a in args if hasattr(a, "shape"))
+
+
+def primitive(forward=None, *, name=None):
+    """Make ``forward`` (arrays in, array out) into an op on tensors, and register it."""
+    if forward is None:
+        return functools.partial(primitive, name=name)
+    op_name = name or forward.__name__
+    active = _tape.ACTIVE_TAPES
+    record = _tape.record
+
+    def op(*args, **params):
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        try:
+            out = forward(*arrays, **params)
+        except ValueError as err:
+            raise ValueError(f"{op_name}: invalid inputs of shapes {_shapes(arrays)}: {err}") from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = Tensor(out)
+        if active and op.vjp is not None:
+            record(op.vjp, result, args, arrays, params)
+        return result
+
+    def defvjp(vjp):
+        op.vjp = vjp
+        return vjp
+
+    functools.update_wrapper(op, forward)
+    op.vjp = None
+    op.defvjp = defvjp
+    op.forward = forward
+    op.op_name = op_name
+    PRIMITIVES[op_name] = op
+    return op
