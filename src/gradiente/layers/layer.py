@@ -312,6 +312,8 @@ class Layer:
             mask = _mask_of(inputs)
             if mask is not None:
                 kwargs["mask"] = mask
+        if self._added_losses:
+            self._added_losses = []  # losses added by the previous call are stale
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) for o in flatten(outputs) if isinstance(o, Tensor)]

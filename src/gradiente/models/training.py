@@ -1,0 +1,774 @@
+"""compile / fit / evaluate / predict: the training loop behind ``Model``'s methods.
+
+Everything that can be decided once (loss objects, metric objects, the list of trainable
+variables, regularizers, the data's dtype and layout) is decided before the first step, so a
+step is: gather a batch, forward under a tape, loss, backward, one optimizer call, metric
+updates.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from gradiente import backend
+from gradiente.autodiff.tape import GradientTape
+from gradiente.autodiff.tensor import Tensor
+from gradiente.ops import add, multiply
+from gradiente.utils.nest import flatten
+
+
+# --- compile ---------------------------------------------------------------------------
+class CompileState:
+    """What ``compile`` resolved: optimizer, one loss per output, metrics per output."""
+
+    def __init__(self, optimizer, loss, loss_weights, metrics, weighted_metrics, run_eagerly):
+        self.optimizer = optimizer
+        self.loss_spec = loss
+        self.loss_weights_spec = loss_weights
+        self.metrics_spec = metrics
+        self.weighted_metrics_spec = weighted_metrics
+        self.run_eagerly = run_eagerly
+        self.output_names = None
+        self.losses = None        # one Loss object (or None) per output
+        self.loss_weights = None  # one float per output
+        self.metrics = None       # list (per output) of lists of (log name, Metric)
+        self.resolved = False
+
+
+def compile(model, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+            weighted_metrics=None, run_eagerly=False, steps_per_execution=1, jit_compile="auto",
+            auto_scale_loss=True, **kwargs):
+    """Configure ``model`` for training (Keras's ``Model.compile``)."""
+    from gradiente import losses, metrics as metrics_module, optimizers
+
+    if kwargs:
+        raise TypeError(f"compile() got unexpected keyword argument(s): {sorted(kwargs)}.")
+    opt = optimizers.get(optimizer)
+    # Resolve names now, so a typo fails here and not after an epoch of training.
+    for spec in flatten(loss if not isinstance(loss, dict) else list(loss.values())):
+        if spec is not None:
+            losses.get(spec)
+    for spec in flatten(metrics if not isinstance(metrics, dict) else list(metrics.values())):
+        if isinstance(spec, str) and spec.lower() not in ("accuracy", "acc"):
+            metrics_module.get(spec)
+    model.optimizer = opt
+    model.loss = loss
+    model._compile_state = CompileState(opt, loss, loss_weights, metrics, weighted_metrics, run_eagerly)
+    model.stop_training = False
+
+
+def _state(model):
+    state = getattr(model, "_compile_state", None)
+    if state is None:
+        raise ValueError("You must call `compile()` before using the model.")
+    return state
+
+
+def _output_names(model, n_outputs):
+    names = getattr(model, "output_names", None)
+    if names and len(names) == n_outputs:
+        return list(names)
+    return [f"output_{i + 1}" for i in range(n_outputs)]
+
+
+def _per_output(spec, names, what):
+    """Spread a loss/metric/weight spec (single, list or dict) over the outputs."""
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(
+                f"compile(): {what} names outputs {sorted(unknown)}, but the model's outputs are {names}."
+            )
+        return [spec.get(n) for n in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1 and what != "metrics":
+        if len(spec) != len(names):
+            raise ValueError(
+                f"compile(): {what} has {len(spec)} entries, but the model has {len(names)} outputs ({names})."
+            )
+        return list(spec)
+    if what == "metrics" and isinstance(spec, (list, tuple)) and len(names) > 1 and spec and \
+            all(isinstance(s, (list, tuple)) or s is None for s in spec):
+        return list(spec)
+    return [spec] * len(names)
+
+
+def _accuracy_for(name, y_true, y_pred):
+    """Keras's rule for 'accuracy': binary, sparse or categorical from the shapes."""
+    from gradiente import metrics as m
+
+    if y_pred.shape[-1:] == (1,) or y_pred.ndim == 1:
+        cls = m.BinaryAccuracy
+    elif y_true.ndim < y_pred.ndim or (y_true.shape[-1:] == (1,) and y_pred.shape[-1] > 1):
+        cls = m.SparseCategoricalAccuracy
+    else:
+        cls = m.CategoricalAccuracy
+    return cls(name=name)
+
+
+def _resolve(state, model, y_true, y_pred):
+    """Turn the compile specs into objects, once the first batch shows the shapes."""
+    from gradiente import losses, metrics as metrics_module
+
+    names = _output_names(model, len(y_pred))
+    state.output_names = names
+    loss_specs = _per_output(state.loss_spec, names, "loss")
+    if all(s is None for s in loss_specs):
+        raise ValueError(
+            "compile() was called without a loss: pass loss=... (e.g. "
+            "'sparse_categorical_crossentropy' or 'mse') to train or evaluate the model."
+        )
+    state.losses = [None if s is None else losses.get(s) for s in loss_specs]
+    weights = state.loss_weights_spec
+    state.loss_weights = [1.0] * len(names) if weights is None else \
+        [1.0 if w is None else float(w) for w in _per_output(weights, names, "loss_weights")]
+    state.metrics = []
+    multi = len(names) > 1
+    for i, spec in enumerate(_per_output(state.metrics_spec, names, "metrics")):
+        entries = []
+        for item in ([] if spec is None else (spec if isinstance(spec, (list, tuple)) else [spec])):
+            if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
+                metric = _accuracy_for(item, y_true[i], y_pred[i])
+            elif isinstance(item, str):
+                metric = metrics_module.get(item)
+            elif callable(item) and not hasattr(item, "update_state"):
+                metric = metrics_module.MeanMetricWrapper(item, name=getattr(item, "__name__", "metric"))
+            else:
+                metric = item
+            label = item if isinstance(item, str) else metric.name
+            entries.append((f"{names[i]}_{label}" if multi else label, metric))
+        state.metrics.append(entries)
+    state.resolved = True
+
+
+def metrics_names(model):
+    state = _state(model)
+    if not state.resolved:
+        return ["loss"]
+    names = ["loss"]
+    if len(state.output_names) > 1:
+        names += [f"{n}_loss" for n in state.output_names]
+    return names + [label for entries in state.metrics for label, _ in entries]
+
+
+# --- data --------------------------------------------------------------------------------
+def _to_array(value, what):
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
+        return value.to_numpy()
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        raise TypeError(f"{what} could not be converted to a numeric array (got {type(value).__name__}).")
+    return arr
+
+
+def _structure(value, what):
+    """Arrays as a flat list, plus how to hand them to the model (single, list or dict)."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        keys = list(value)
+        return [_to_array(value[k], f"{what}[{k!r}]") for k in keys], ("dict", keys)
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (np.ndarray, Tensor)) or hasattr(v, "to_numpy") for v in value):
+        return [_to_array(v, f"{what}[{i}]") for i, v in enumerate(value)], ("list", len(value))
+    return [_to_array(value, what)], ("single", None)
+
+
+def _pack(arrays, layout):
+    kind, info = layout
+    if kind == "single":
+        return arrays[0]
+    if kind == "list":
+        return list(arrays)
+    return dict(zip(info, arrays))
+
+
+class ArrayData:
+    """In-memory arrays served as batches; shuffled by a permutation once per epoch."""
+
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x"):
+        self.xs, self.x_layout = _structure(x, name)
+        if self.xs is None:
+            raise ValueError(f"No input data: `{name}` is None.")
+        self.ys, self.y_layout = _structure(y, "y")
+        self.sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight")
+        self._check_cardinality()
+        self.n = len(self.xs[0])
+        if self.n == 0:
+            raise ValueError("The dataset is empty: x has 0 samples, so there is nothing to train on.")
+        self.batch_size = batch_size
+        dtype = backend.standardize_dtype(getattr(model, "dtype", None))
+        # Cast float data once, not once per batch.
+        self.xs = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.xs]
+        if self.ys is not None:
+            self.ys = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.ys]
+        self._warn_nan()
+
+    def _check_cardinality(self):
+        sizes = {"x": [len(a) for a in self.xs]}
+        if self.ys is not None:
+            sizes["y"] = [len(a) for a in self.ys]
+        if self.sw is not None:
+            sizes["sample_weight"] = [len(self.sw)]
+        if len({n for ns in sizes.values() for n in ns}) > 1:
+            detail = "\n".join(f"  {k} sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+            raise ValueError(
+                f"Data cardinality is ambiguous:\n{detail}\n"
+                "Make sure all arrays contain the same number of samples."
+            )
+
+    def _warn_nan(self):
+        for label, arrays in (("x", self.xs), ("y", self.ys or [])):
+            for i, a in enumerate(arrays):
+                if a.dtype.kind == "f" and not np.isfinite(a.sum(dtype=np.float64)):
+                    where = label if len(arrays) == 1 else f"{label}[{i}]"
+                    bad = int(np.count_nonzero(~np.isfinite(a)))
+                    warnings.warn(
+                        f"The training data `{where}` contains {bad} NaN or infinite value(s); "
+                        "the loss will become NaN. Clean or impute them before training.",
+                        UserWarning, stacklevel=4,
+                    )
+
+    def split(self, fraction):
+        """Split off the last ``fraction`` (before any shuffling) as validation data."""
+        split_at = int(math.floor(self.n * (1.0 - fraction)))
+        if split_at <= 0 or split_at >= self.n:
+            raise ValueError(
+                f"Training data contains {self.n} samples, which is not sufficient to split it into "
+                f"a validation and training set as specified by `validation_split={fraction}`."
+            )
+        val = object.__new__(ArrayData)
+        val.__dict__.update(self.__dict__)
+        val.xs = [a[split_at:] for a in self.xs]
+        val.ys = None if self.ys is None else [a[split_at:] for a in self.ys]
+        val.sw = None if self.sw is None else self.sw[split_at:]
+        val.n = self.n - split_at
+        self.xs = [a[:split_at] for a in self.xs]
+        self.ys = None if self.ys is None else [a[:split_at] for a in self.ys]
+        self.sw = None if self.sw is None else self.sw[:split_at]
+        self.n = split_at
+        return val
+
+    def steps(self):
+        return -(-self.n // self.batch_size)
+
+    def batches(self, shuffle=False, steps=None):
+        """Yield (x, y, sample_weight) batches; ``steps`` cycles through the data if needed."""
+        order = backend.rng().permutation(self.n) if shuffle else None
+        total = self.steps() if steps is None else steps
+        b = self.batch_size
+        for step in range(total):
+            start = (step % self.steps()) * b
+            if order is None:
+                idx = slice(start, start + b)
+            else:
+                idx = order[start:start + b]
+            xb = _pack([a[idx] for a in self.xs], self.x_layout)
+            yb = None if self.ys is None else [a[idx] for a in self.ys]
+            swb = None if self.sw is None else self.sw[idx]
+            yield xb, yb, swb
+
+
+class IterableData:
+    """A Python generator/iterator, or a PyDataset-style object (``__len__``, ``__getitem__``)."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self._steps = steps
+        self.n = None
+
+    def steps(self):
+        if self._steps is not None:
+            return self._steps
+        if self.is_sequence:
+            return len(self.source)
+        return None
+
+    def batches(self, shuffle=False, steps=None):
+        steps = steps or self.steps()
+        if self.is_sequence:
+            order = backend.rng().permutation(len(self.source)) if shuffle else np.arange(len(self.source))
+            items = (self.source[int(i)] for i in order[:steps])
+        else:
+            items = self.source if steps is None else _take(self.source, steps)
+        for item in items:
+            yield _unpack_item(item)
+
+    def on_epoch_end(self):
+        if self.is_sequence and hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+
+def _take(iterator, n):
+    iterator = iter(iterator)
+    for _ in range(n):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+
+
+def _unpack_item(item):
+    if not isinstance(item, tuple):
+        return item, None, None
+    if len(item) == 1:
+        return item[0], None, None
+    x, y = item[0], item[1]
+    sw = item[2] if len(item) > 2 else None
+    ys, _ = _structure(y, "y") if y is not None else (None, None)
+    return x, ys, sw
+
+
+def _is_iterable_source(x):
+    return not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) and not hasattr(x, "to_numpy") and (
+        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")))
+
+
+def _make_data(model, x, y, sample_weight, batch_size, steps=None, name="x"):
+    if batch_size is None:
+        batch_size = 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, received batch_size={batch_size!r}.")
+    if _is_iterable_source(x):
+        if y is not None:
+            raise ValueError("When x is a generator or a PyDataset, y must be None: the batches carry the targets.")
+        return IterableData(x, steps)
+    return ArrayData(model, x, y, sample_weight, int(batch_size), name)
+
+
+def _check_inputs(model, data):
+    """Wrong number of inputs for a multi-input model: say so before training."""
+    inputs = getattr(model, "inputs", None)
+    if not isinstance(data, ArrayData) or not inputs:
+        return
+    expected = len(inputs)
+    given = len(data.xs)
+    if expected != given:
+        names = getattr(model, "input_names", None) or []
+        raise ValueError(
+            f"Model '{model.name}' expects {expected} input(s){' (' + ', '.join(names) + ')' if names else ''}, "
+            f"but received {given} input array(s). Pass a list of {expected} arrays, or a dict keyed by input name."
+        )
+
+
+# --- one step ------------------------------------------------------------------------------
+def _predictions(model, xb, training):
+    out = model(xb, training=training)
+    return out if isinstance(out, (list, tuple)) else [out]
+
+
+def _targets(yb, n_outputs):
+    if yb is None:
+        return None
+    if len(yb) != n_outputs:
+        raise ValueError(f"The model has {n_outputs} outputs but {len(yb)} target arrays were given.")
+    return yb
+
+
+class _Step:
+    """The per-step work of fit/evaluate, with everything fixed at construction."""
+
+    def __init__(self, model, state):
+        self.model = model
+        self.state = state
+        self.layers = model._flatten_layers()
+
+    def variables(self):
+        return self.model.trainable_weights
+
+    def loss(self, y_true, y_pred, sample_weight):
+        state = self.state
+        total = None
+        parts = []
+        for loss_fn, w, yt, yp in zip(state.losses, state.loss_weights, y_true, y_pred):
+            if loss_fn is None:
+                parts.append(None)
+                continue
+            value = loss_fn(yt, yp, sample_weight=sample_weight)
+            parts.append(value)
+            term = value if w == 1.0 else multiply(value, w)
+            total = term if total is None else add(total, term)
+        return total, parts
+
+    def regularization(self):
+        extra = []
+        for layer in self.layers:
+            for v in layer._own_weights:
+                if v.regularizer is not None and v.trainable:
+                    extra.append(v.regularizer(v))
+            if layer._activity_losses:
+                extra.extend(layer._activity_losses)
+            if layer._added_losses:
+                extra.extend(layer._added_losses)
+        return extra
+
+    def update_metrics(self, y_true, y_pred, sample_weight):
+        for entries, yt, yp in zip(self.state.metrics, y_true, y_pred):
+            pred = yp.data
+            for _, metric in entries:
+                metric.update_state(yt, pred, sample_weight=sample_weight)
+
+
+def _sample_weights(yb, swb, class_weight):
+    if class_weight is None:
+        return swb
+    labels = yb[0]
+    if labels.ndim > 1 and labels.shape[-1] > 1:
+        labels = labels.argmax(axis=-1)
+    labels = labels.reshape(-1).astype(np.int64)
+    table = np.ones(int(max(max(class_weight) + 1, labels.max() + 1)), dtype=np.float32)
+    for k, v in class_weight.items():
+        table[int(k)] = v
+    weights = table[labels]
+    return weights if swb is None else weights * swb
+
+
+# --- fit ---------------------------------------------------------------------------------
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_batch_size=None, validation_freq=1):
+    """Train ``model`` on data; returns a History whose ``history`` has one value per epoch."""
+    from gradiente.callbacks import CallbackList, History
+
+    state = _state(model)
+    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, received epochs={epochs!r}.")
+    verbose = 1 if verbose == "auto" else int(verbose)
+    data = _make_data(model, x, y, sample_weight, batch_size, steps_per_epoch)
+    val_data = None
+    if validation_data is not None:
+        vx, vy, vsw = _unpack_validation(validation_data)
+        val_data = _make_data(model, vx, vy, vsw, validation_batch_size or data_batch(data), validation_steps, "validation x")
+    elif validation_split:
+        if not isinstance(data, ArrayData):
+            raise ValueError("validation_split is only supported for arrays, not generators or datasets.")
+        val_data = data.split(validation_split)
+    _check_inputs(model, data)
+    if isinstance(data, ArrayData) and data.ys is None:
+        raise ValueError("fit() needs targets: pass y=... (or batches of (x, y) from a generator).")
+    _prepare(model, state, data, class_weight)
+
+    steps = steps_per_epoch or data.steps()
+    cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
+                       verbose=verbose, epochs=epochs, steps=steps)
+    model.stop_training = False
+    step = _Step(model, state)
+    train_vars = step.variables()
+    optimizer = state.optimizer
+    loss_tracker = _MeanTracker()
+    logs = {}
+    cbs.on_train_begin()
+    for epoch in range(initial_epoch, epochs):
+        _reset_metrics(state, loss_tracker)
+        cbs.on_epoch_begin(epoch)
+        for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=shuffle is True, steps=steps_per_epoch)):
+            cbs.on_train_batch_begin(batch)
+            swb = _sample_weights(yb, swb, class_weight)
+            with GradientTape() as tape:
+                y_pred = _predictions(model, xb, True)
+                y_true = _targets(yb, len(y_pred))
+                loss, parts = step.loss(y_true, y_pred, swb)
+                extra = step.regularization()
+                if extra:
+                    for term in extra:
+                        loss = add(loss, term)
+            grads = tape.gradient(loss, train_vars)
+            optimizer.apply(grads, train_vars)
+            n = len(y_true[0])
+            loss_tracker.update(float(loss.data), n, parts)
+            step.update_metrics(y_true, y_pred, swb)
+            cbs.on_train_batch_end(batch, _LazyLogs(state, loss_tracker))
+            if model.stop_training:
+                break
+        logs = _logs(state, loss_tracker)
+        if val_data is not None and (epoch + 1) % validation_freq == 0:
+            val_logs = _evaluate_data(model, state, val_data, None)
+            logs.update({"val_" + k: v for k, v in val_logs.items()})
+        if isinstance(data, IterableData):
+            data.on_epoch_end()
+        cbs.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    cbs.on_train_end(logs)
+    history = next((c for c in cbs.callbacks if isinstance(c, History)), None)
+    model.history = history
+    return history
+
+
+def data_batch(data):
+    return getattr(data, "batch_size", 32)
+
+
+def _unpack_validation(validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        return validation_data[0], validation_data[1], validation_data[2] if len(validation_data) == 3 else None
+    if _is_iterable_source(validation_data):
+        return validation_data, None, None
+    raise ValueError(
+        "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+        f"or a generator/PyDataset; received {type(validation_data).__name__}."
+    )
+
+
+def _prepare(model, state, data, class_weight):
+    """Resolve losses/metrics and validate labels on the first batch, before any update."""
+    first = next(iter(data.batches(shuffle=False, steps=1)), None)
+    if first is None:
+        raise ValueError("The dataset is empty: it produced no batch.")
+    xb, yb, _ = first
+    y_pred = _predictions(model, xb, False)
+    if yb is None:
+        raise ValueError("Training needs targets, but the data produced batches without y.")
+    y_true = _targets(yb, len(y_pred))
+    if not state.resolved:
+        _resolve(state, model, y_true, y_pred)
+    if isinstance(data, ArrayData):
+        for loss_fn, ys, yp in zip(state.losses, data.ys, y_pred):
+            _check_labels(loss_fn, ys, yp)
+    if class_weight is not None and not isinstance(class_weight, dict):
+        raise ValueError(f"class_weight must be a dict {{class index: weight}}, received {type(class_weight).__name__}.")
+
+
+def _check_labels(loss_fn, y, y_pred):
+    name = getattr(loss_fn, "name", "") or ""
+    fn_name = getattr(getattr(loss_fn, "fn", None), "__name__", "")
+    if "sparse_categorical" not in name and "sparse_categorical" not in fn_name:
+        return
+    classes = y_pred.shape[-1]
+    labels = np.asarray(y)
+    if labels.size == 0:
+        return
+    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
+        raise ValueError("sparse_categorical_crossentropy needs integer class labels, but y has fractional values.")
+    low, high = labels.min(), labels.max()
+    if low < 0 or high >= classes:
+        bad = low if low < 0 else high
+        raise ValueError(
+            f"Received a label value of {bad:g} which is outside the valid range of [0, {classes - 1}] "
+            f"for sparse_categorical_crossentropy: the model's output has {classes} classes. "
+            "Check the labels or the size of the last layer."
+        )
+
+
+class _MeanTracker:
+    """Running sample-weighted means of the total loss and each output's loss."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.total = 0.0
+        self.count = 0
+        self.parts = None
+
+    def update(self, value, n, parts):
+        self.total += value * n
+        self.count += n
+        if len(parts) > 1:
+            values = [0.0 if p is None else float(p.data) * n for p in parts]
+            self.parts = values if self.parts is None else [a + b for a, b in zip(self.parts, values)]
+
+    def result(self):
+        return self.total / max(self.count, 1)
+
+
+def _reset_metrics(state, tracker):
+    tracker.reset()
+    for entries in state.metrics:
+        for _, metric in entries:
+            metric.reset_state()
+
+
+def _logs(state, tracker):
+    logs = {"loss": tracker.result()}
+    if tracker.parts is not None:
+        for name, value in zip(state.output_names, tracker.parts):
+            logs[f"{name}_loss"] = value / max(tracker.count, 1)
+    for entries in state.metrics:
+        for label, metric in entries:
+            logs[label] = float(metric.result())
+    return logs
+
+
+class _LazyLogs(dict):
+    """Batch logs computed only if a callback reads them (the progress bar does)."""
+
+    def __init__(self, state, tracker):
+        super().__init__()
+        self._source = (state, tracker)
+        self._filled = False
+
+    def _fill(self):
+        if not self._filled:
+            self._filled = True
+            super().update(_logs(*self._source))
+
+    def __getitem__(self, key):
+        self._fill()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._fill()
+        return super().get(key, default)
+
+    def items(self):
+        self._fill()
+        return super().items()
+
+    def keys(self):
+        self._fill()
+        return super().keys()
+
+    def values(self):
+        self._fill()
+        return super().values()
+
+    def __iter__(self):
+        self._fill()
+        return super().__iter__()
+
+    def __len__(self):
+        self._fill()
+        return super().__len__()
+
+    def __contains__(self, key):
+        self._fill()
+        return super().__contains__(key)
+
+    def copy(self):
+        self._fill()
+        return dict(self)
+
+
+# --- evaluate / predict ------------------------------------------------------------------------
+def _evaluate_data(model, state, data, callbacks):
+    step = _Step(model, state)
+    tracker = _MeanTracker()
+    _reset_metrics(state, tracker)
+    for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=False)):
+        if callbacks is not None:
+            callbacks.on_test_batch_begin(batch)
+        y_pred = _predictions(model, xb, False)
+        y_true = _targets(yb, len(y_pred))
+        if not state.resolved:
+            _resolve(state, model, y_true, y_pred)
+        loss, parts = step.loss(y_true, y_pred, swb)
+        for term in step.regularization():
+            loss = add(loss, term)
+        tracker.update(float(loss.data), len(y_true[0]), parts)
+        step.update_metrics(y_true, y_pred, swb)
+        if callbacks is not None:
+            callbacks.on_test_batch_end(batch, _LazyLogs(state, tracker))
+    if tracker.count == 0:
+        raise ValueError("The evaluation dataset is empty: it produced no batch.")
+    return _logs(state, tracker)
+
+
+def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+             callbacks=None, return_dict=False):
+    """Loss (and metrics) on data: a float, or [loss, metrics...] in compile order."""
+    from gradiente.callbacks import CallbackList
+
+    state = _state(model)
+    verbose = 1 if verbose == "auto" else int(verbose)
+    data = _make_data(model, x, y, sample_weight, batch_size, steps)
+    _check_inputs(model, data)
+    if isinstance(data, ArrayData) and data.ys is None:
+        raise ValueError("evaluate() needs targets: pass y=....")
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=data.steps())
+    cbs.on_test_begin()
+    logs = _evaluate_data(model, state, data, cbs)
+    cbs.on_test_end(logs)
+    if return_dict:
+        return logs
+    values = [logs[name] for name in metrics_names(model)]
+    return values[0] if len(values) == 1 else values
+
+
+def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    """Outputs for ``x`` as NumPy arrays (a list of them for several outputs)."""
+    from gradiente.callbacks import CallbackList
+
+    verbose = 1 if verbose == "auto" else int(verbose)
+    data = _make_data(model, x, None, None, batch_size, steps)
+    _check_inputs(model, data)
+    if verbose == 0 and callbacks is None and isinstance(data, ArrayData) and data.n <= data.batch_size:
+        # One batch and nobody watching: skip the callback machinery (predict on one sample).
+        return _as_numpy(model(_pack(data.xs, data.x_layout), training=False))
+    cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
+                       epochs=1, steps=data.steps())
+    cbs.on_predict_begin()
+    outputs = []
+    for batch, (xb, _, _) in enumerate(data.batches(shuffle=False)):
+        cbs.on_predict_batch_begin(batch)
+        out = model(xb, training=False)
+        outputs.append([o.data for o in out] if isinstance(out, (list, tuple)) else [out.data])
+        cbs.on_predict_batch_end(batch, {"outputs": outputs[-1]})
+    cbs.on_predict_end()
+    if not outputs:
+        raise ValueError("predict() received no data: the input produced no batch.")
+    joined = [np.concatenate(parts, axis=0) for parts in zip(*outputs)]
+    return joined[0] if len(joined) == 1 else joined
+
+
+def _as_numpy(out):
+    if isinstance(out, (list, tuple)):
+        return [o.data for o in out]
+    return out.data
+
+
+def predict_on_batch(model, x):
+    return _as_numpy(model(x, training=False))
+
+
+def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    """One optimizer step on one batch; returns the loss (and metrics) on it."""
+    state = _state(model)
+    data = ArrayData(model, x, y, sample_weight, batch_size=max(len(flatten_len(x)), 1))
+    _check_inputs(model, data)
+    if not state.resolved:
+        _prepare(model, state, data, class_weight)
+    step = _Step(model, state)
+    tracker = _MeanTracker()
+    _reset_metrics(state, tracker)
+    xb, yb, swb = next(iter(data.batches()))
+    swb = _sample_weights(yb, swb, class_weight)
+    variables = step.variables()
+    with GradientTape() as tape:
+        y_pred = _predictions(model, xb, True)
+        y_true = _targets(yb, len(y_pred))
+        loss, parts = step.loss(y_true, y_pred, swb)
+        for term in step.regularization():
+            loss = add(loss, term)
+    grads = tape.gradient(loss, variables)
+    state.optimizer.apply(grads, variables)
+    tracker.update(float(loss.data), len(y_true[0]), parts)
+    step.update_metrics(y_true, y_pred, swb)
+    return _batch_result(model, state, tracker, return_dict)
+
+
+def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
+    state = _state(model)
+    data = ArrayData(model, x, y, sample_weight, batch_size=max(len(flatten_len(x)), 1))
+    logs = _evaluate_data(model, state, data, None)
+    if return_dict:
+        return logs
+    values = [logs[n] for n in metrics_names(model)]
+    return values[0] if len(values) == 1 else values
+
+
+def flatten_len(x):
+    arrays, _ = _structure(x, "x")
+    return arrays[0]
+
+
+def _batch_result(model, state, tracker, return_dict):
+    logs = _logs(state, tracker)
+    if return_dict:
+        return logs
+    values = [logs[n] for n in metrics_names(model)]
+    return values[0] if len(values) == 1 else values
