@@ -1,0 +1,82 @@
+"""The lecture's MLP: one epoch of fit() beside hand-written NumPy, in the same process.
+
+    python benchmarks/mlp_epoch.py [n_samples]
+
+Prints gradiente's epoch time, the reference's (../shared/bench/mlp_reference.py) and their
+ratio (target <= 1.10); then the latency of predict() and model(x) on one sample, and the
+wall time of `import gradiente` in a fresh interpreter.
+"""
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
+
+import gradiente as keras  # noqa: E402
+import mlp_reference  # noqa: E402
+
+
+def build():
+    keras.utils.set_random_seed(0)
+    model = keras.models.Sequential([
+        keras.layers.Flatten(input_shape=[28, 28]),
+        keras.layers.Dense(300, activation="relu"),
+        keras.layers.Dense(100, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.SGD(learning_rate=0.01))
+    return model
+
+
+def epoch_seconds(model, x, y):
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    return time.perf_counter() - start
+
+
+def latency_us(fn, repeats=2000):
+    for _ in range(50):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def import_seconds(module):
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.check_output([sys.executable, "-c", code], cwd=ROOT / "src")) for _ in range(5)]
+    return statistics.median(runs)
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 60000
+    x, y = mlp_reference.make_data(n, seed=0)
+    model = build()
+    model.fit(x[:2000], y[:2000], batch_size=32, epochs=1, verbose=0)  # warm-up
+    mlp_reference.run(2000)
+    ours, ref = [], []
+    for _ in range(3):
+        ours.append(epoch_seconds(model, x, y))
+        ref.append(mlp_reference.run(n)[0])
+    g, r = statistics.median(ours), statistics.median(ref)
+    print(f"MLP 784-300-100-10, {n} samples, batch 32, SGD, one epoch (median of 3)")
+    print(f"  gradiente fit:          {g:7.3f} s")
+    print(f"  hand-written NumPy:     {r:7.3f} s")
+    print(f"  ratio gradiente/NumPy:  {g / r:7.3f}   (target <= 1.10)")
+    one = x[:1]
+    print(f"  predict(1 sample):      {latency_us(lambda: model.predict(one, verbose=0)):7.1f} us (median; target <= 100)")
+    print(f"  model(x) (1 sample):    {latency_us(lambda: model(one)):7.1f} us (median)")
+    print(f"  import gradiente:       {import_seconds('gradiente'):7.3f} s (import numpy alone: {import_seconds('numpy'):.3f} s; target <= 0.25)")
+
+
+if __name__ == "__main__":
+    main()
