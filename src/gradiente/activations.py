@@ -158,16 +158,13 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name under which ``get`` finds ``activation``."""
+    """The name under which ``get`` finds ``activation``; for a user's own function, its
+    ``__name__`` (loading it back then needs the function registered or passed as a
+    custom object)."""
     name = getattr(activation, "__name__", None)
-    if name in ALL and ALL[name] is activation:
-        return name
-    if name in ALL:
-        return name
-    raise ValueError(
-        f"Cannot serialize activation {activation!r}: it is not one of the named activations. "
-        "Register it with gradiente.saving.register_keras_serializable to save it."
-    )
+    if name is None:
+        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name.")
+    return name
 
 
 def deserialize(name):

@@ -70,7 +70,12 @@ def get(identifier):
                              f"Valid names: {', '.join(sorted(n for n in _NAMES if n.islower()))}.")
         return _NAMES[identifier]()
     if isinstance(identifier, dict):
-        return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
+        cls = _NAMES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(
+                f"Unknown constraint class {identifier.get('class_name')!r}. Valid names: {', '.join(sorted(_NAMES))}."
+            )
+        return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")

@@ -75,7 +75,12 @@ def get(identifier):
             )
         return _NAMES[identifier]()
     if isinstance(identifier, dict):
-        return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
+        cls = _NAMES.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(
+                f"Unknown regularizer class {identifier.get('class_name')!r}. Valid names: {', '.join(sorted(_NAMES))}."
+            )
+        return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")

@@ -33,8 +33,8 @@ class Dense(Layer):
                  "x.reshape(-1, 1); for one sample of n features, add the batch axis: x[None, :].",
         )
         # relu and linear run inside the fused dense op (one tape record, in-place bias/relu).
-        name = getattr(self.activation, "__name__", None)
-        self._fused = {"linear": None, "relu": "relu"}.get(name, False)
+        fusable = {activations.linear: None, activations.relu: "relu", ops.relu: "relu"}
+        self._fused = fusable.get(self.activation, False)
 
     def build(self, input_shape):
         features = input_shape[-1]

@@ -248,9 +248,10 @@ class Layer:
         from gradiente import ops
 
         out = []
+        trainable = {id(v) for v in self.trainable_weights}
         for layer in self._flatten_layers():
             for v in layer._own_weights + layer._attribute_variables():
-                if v.regularizer is not None and v.trainable:
+                if v.regularizer is not None and id(v) in trainable:
                     out.append(v.regularizer(v))
             out.extend(layer._activity_losses)
             out.extend(layer._added_losses)
@@ -308,6 +309,7 @@ class Layer:
         wants_training, wants_mask = _call_signature(type(self))
         if not wants_training:
             kwargs.pop("training", None)
+        explicit_mask = None if wants_mask else kwargs.pop("mask", None)
         if wants_mask and "mask" not in kwargs:
             mask = _mask_of(inputs)
             if mask is not None:
@@ -317,7 +319,7 @@ class Layer:
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) for o in flatten(outputs) if isinstance(o, Tensor)]
-        self._propagate_mask(inputs, outputs, kwargs.get("mask"))
+        self._propagate_mask(inputs, outputs, kwargs.get("mask", explicit_mask))
         return outputs
 
     # Layers that look things up by index (Embedding) keep integer inputs; others compute in

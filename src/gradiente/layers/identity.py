@@ -1,0 +1,14 @@
+"""Identity: returns its inputs unchanged (a placeholder, e.g. an optional block switched off)."""
+from gradiente.layers.layer import Layer
+
+
+class Identity(Layer):
+    """(batch, ...) -> the same tensor(s); masks pass through."""
+
+    supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

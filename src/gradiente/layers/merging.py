@@ -1,0 +1,364 @@
+"""Layers that merge a list of tensors into one: Concatenate, Add, Subtract, Multiply,
+Average, Maximum, Minimum, Dot; and their functional forms (``concatenate([a, b])``, ...).
+
+Elementwise merges need inputs of one rank whose sizes agree axis by axis (a size of 1
+broadcasts). Errors name the offending inputs, the layers that made them and their shapes.
+"""
+import numpy as np
+
+from gradiente import ops
+from gradiente.autodiff.tensor import Tensor
+from gradiente.layers.layer import Layer
+from gradiente.layers.node import KerasTensor
+
+
+def _source(tensor):
+    """The name of the layer that produced a symbolic tensor, when known."""
+    if isinstance(tensor, KerasTensor) and tensor._keras_history is not None:
+        return tensor._keras_history[0].name
+    return None
+
+
+def _mask_array(mask):
+    return None if mask is None else np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+
+
+class _Merge(Layer):
+    """Base of the merge layers: checks it gets a list, and names inputs in errors."""
+
+    supports_masking = True
+    min_inputs = 1
+    max_inputs = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._sources = ()
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(
+                f"A merge layer ({type(self).__name__} '{self.name}') must be called on a list of "
+                f"tensors, e.g. layer([a, b]), but received a single input of type {type(inputs).__name__}."
+            )
+        count = len(inputs)
+        if count < self.min_inputs or (self.max_inputs is not None and count > self.max_inputs):
+            wanted = (f"exactly {self.min_inputs}" if self.min_inputs == self.max_inputs
+                      else f"at least {self.min_inputs}")
+            raise ValueError(
+                f"A {type(self).__name__} layer ('{self.name}') must be called on a list of {wanted} "
+                f"input{'s' if self.min_inputs > 1 else ''}, but received {count}."
+            )
+        # Remembered for the duration of the call, so shape errors can name the source layers.
+        self._sources = [_source(t) for t in inputs]
+        try:
+            return super().__call__(inputs, *args, **kwargs)
+        finally:
+            self._sources = ()
+
+    def _describe(self, i, shape):
+        source = self._sources[i] if i < len(self._sources) else None
+        origin = f" (output of layer '{source}')" if source else ""
+        return f"input {i}{origin} of shape {tuple(shape)}"
+
+    def _shapes(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or not input_shape or not isinstance(input_shape[0], (list, tuple)):
+            raise ValueError(
+                f"A merge layer ({type(self).__name__} '{self.name}') must be called on a list of "
+                f"tensors, received input_shape={input_shape!r}."
+            )
+        return [tuple(s) for s in input_shape]
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # validates the shapes once, with teaching errors
+        self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        """A position is valid if it is valid in every input that has a mask."""
+        masks = [_mask_array(getattr(t, "_keras_mask", None)) for t in inputs]
+        masks = [m for m in masks if m is not None]
+        if not masks:
+            return None
+        return np.logical_and.reduce(np.broadcast_arrays(*masks)) if len(masks) > 1 else masks[0]
+
+
+class _Elementwise(_Merge):
+    """Merges inputs of one shape (size-1 axes broadcast) elementwise, via ``_merge``."""
+
+    def compute_output_shape(self, input_shape):
+        shapes = self._shapes(input_shape)
+        out = list(shapes[0])
+        for i, shape in enumerate(shapes[1:], start=1):
+            if len(shape) != len(out):
+                raise self._incompatible(shapes, i, "they have different ranks")
+            for k, (a, b) in enumerate(zip(out, shape)):
+                if a == 1:
+                    out[k] = b
+                elif b == 1 or a == b:
+                    continue
+                elif a is None or b is None:
+                    out[k] = None
+                else:
+                    raise self._incompatible(shapes, i, f"axis {k} has size {a} in one and {b} in the other")
+        return tuple(out)
+
+    def _incompatible(self, shapes, i, why):
+        return ValueError(
+            f"{type(self).__name__} layer '{self.name}' combines its inputs elementwise, so they must have "
+            f"the same shape (an axis of size 1 broadcasts), but {self._describe(0, shapes[0])} and "
+            f"{self._describe(i, shapes[i])} do not match: {why}. Make the shapes equal first, e.g. with "
+            "a Dense layer of matching units, Reshape or Flatten."
+        )
+
+    def call(self, inputs):
+        try:
+            return self._combine(inputs)
+        except ValueError:
+            # Built for other shapes: explain with the same message as at build time.
+            self.compute_output_shape([tuple(x.shape) for x in inputs])
+            raise
+
+    def _combine(self, inputs):
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = self._merge(out, x)
+        return out
+
+
+class Add(_Elementwise):
+    """Elementwise sum of a list of tensors of the same shape."""
+
+    def _merge(self, a, b):
+        return ops.add(a, b)
+
+
+class Subtract(_Elementwise):
+    """``inputs[0] - inputs[1]``; exactly two inputs."""
+
+    min_inputs = max_inputs = 2
+
+    def _combine(self, inputs):
+        return ops.subtract(inputs[0], inputs[1])
+
+
+class Multiply(_Elementwise):
+    """Elementwise product of a list of tensors."""
+
+    def _merge(self, a, b):
+        return ops.multiply(a, b)
+
+
+class Average(_Elementwise):
+    """Elementwise mean of a list of tensors."""
+
+    def _combine(self, inputs):
+        total = inputs[0]
+        for x in inputs[1:]:
+            total = ops.add(total, x)
+        return ops.multiply(total, np.asarray(1.0 / len(inputs), dtype=total.dtype))
+
+
+class Maximum(_Elementwise):
+    """Elementwise maximum of a list of tensors."""
+
+    def _merge(self, a, b):
+        return ops.maximum(a, b)
+
+
+class Minimum(_Elementwise):
+    """Elementwise minimum of a list of tensors."""
+
+    def _merge(self, a, b):
+        return ops.minimum(a, b)
+
+
+class Concatenate(_Merge):
+    """Joins tensors along ``axis``; every other axis must agree.
+
+    [(batch, 3), (batch, 5)] -> (batch, 8) with the default ``axis=-1``.
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def compute_output_shape(self, input_shape):
+        shapes = self._shapes(input_shape)
+        rank = len(shapes[0])
+        if not -rank <= self.axis < rank:
+            raise ValueError(
+                f"Concatenate layer '{self.name}': axis={self.axis} is out of range for inputs of rank "
+                f"{rank} (shape {shapes[0]}); use an axis in [-{rank}, {rank - 1}]."
+            )
+        axis = self.axis % rank
+        out = list(shapes[0])
+        for i, shape in enumerate(shapes[1:], start=1):
+            if len(shape) != rank:
+                raise self._incompatible(shapes, i, f"they have different ranks ({rank} and {len(shape)})")
+            for k, (a, b) in enumerate(zip(out, shape)):
+                if k == axis:
+                    continue
+                if a is None:
+                    out[k] = b
+                elif b is not None and a != b:
+                    raise self._incompatible(shapes, i, f"axis {k} has size {a} in one and {b} in the other")
+        sizes = [s[axis] for s in shapes]
+        out[axis] = None if any(d is None for d in sizes) else sum(sizes)
+        return tuple(out)
+
+    def _incompatible(self, shapes, i, why):
+        return ValueError(
+            f"Concatenate layer '{self.name}' joins its inputs along axis {self.axis}, so they must have "
+            f"the same rank and the same size on every other axis, but {self._describe(0, shapes[0])} "
+            f"and {self._describe(i, shapes[i])} do not match: {why}. Flatten or Reshape the inputs "
+            "first so that only the concatenation axis differs."
+        )
+
+    def call(self, inputs):
+        try:
+            return ops.concatenate(list(inputs), axis=self.axis)
+        except ValueError:
+            # Built for other shapes: explain with the same message as at build time.
+            self.compute_output_shape([tuple(x.shape) for x in inputs])
+            raise
+
+    def compute_mask(self, inputs, mask=None):
+        """Masks are joined along ``axis`` (inputs without one count as all valid); a
+        position of the output stays valid only if it is valid in the joined inputs."""
+        masks = [_mask_array(getattr(t, "_keras_mask", None)) for t in inputs]
+        if all(m is None for m in masks):
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                m = np.ones(x.shape, dtype=bool)
+            elif m.ndim < x.ndim:
+                m = np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+            full.append(m)
+        return np.all(np.concatenate(full, axis=self.axis), axis=-1)
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class Dot(_Merge):
+    """Batched dot product of two tensors over ``axes`` (one int for both, or a pair).
+
+    (batch, d) · (batch, d) -> (batch, 1); (batch, n, d) · (batch, m, d), axes=2 ->
+    (batch, n, m). ``normalize=True`` L2-normalises both along their axes first, so the
+    result is the cosine similarity.
+    """
+
+    min_inputs = max_inputs = 2
+    supports_masking = False
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        valid_pair = (isinstance(axes, (list, tuple)) and len(axes) == 2
+                      and all(isinstance(a, int) for a in axes))
+        if not isinstance(axes, int) and not valid_pair:
+            raise ValueError(
+                f"Dot: `axes` must be an integer or a list/tuple of 2 integers, received axes={axes!r}."
+            )
+        self.axes = tuple(axes) if valid_pair else axes
+        self.normalize = bool(normalize)
+
+    def _resolve_axes(self, shapes):
+        axes = (self.axes, self.axes) if isinstance(self.axes, int) else self.axes
+        resolved = []
+        for i, (axis, shape) in enumerate(zip(axes, shapes)):
+            rank = len(shape)
+            if rank < 2 or not -rank <= axis < rank or axis % rank == 0:
+                raise ValueError(
+                    f"Dot layer '{self.name}': axes={self.axes} is invalid for {self._describe(i, shape)}: "
+                    "each input needs rank >= 2 and the axis must be a non-batch axis "
+                    f"(1..{rank - 1} or -1..-{rank - 1})."
+                )
+            resolved.append(axis % rank)
+        return resolved
+
+    def compute_output_shape(self, input_shape):
+        s1, s2 = self._shapes(input_shape)
+        a1, a2 = self._resolve_axes((s1, s2))
+        if s1[a1] is not None and s2[a2] is not None and s1[a1] != s2[a2]:
+            raise ValueError(
+                f"Dot layer '{self.name}' multiplies axis {a1} of its first input with axis {a2} of its "
+                f"second, so their sizes must match, but {self._describe(0, s1)} has size {s1[a1]} there "
+                f"and {self._describe(1, s2)} has size {s2[a2]}. Choose axes whose sizes agree."
+            )
+        rest = tuple(d for k, d in enumerate(s1) if k not in (0, a1)) + tuple(
+            d for k, d in enumerate(s2) if k not in (0, a2))
+        return (s1[0],) + (rest or (1,))
+
+    def _subscripts(self, n1, n2, a1, a2):
+        letters = iter("abcdefghijklmnopqrstuvwxyz")
+        s1 = [next(letters) for _ in range(n1)]
+        s2 = [s1[0]] + [next(letters) for _ in range(n2 - 1)]
+        s2[a2] = s1[a1]
+        out = [s1[0]] + [c for k, c in enumerate(s1) if k not in (0, a1)] + [
+            c for k, c in enumerate(s2) if k not in (0, a2)]
+        return f"{''.join(s1)},{''.join(s2)}->{''.join(out)}"
+
+    def call(self, inputs):
+        x1, x2 = inputs
+        a1, a2 = self._resolve_axes((x1.shape, x2.shape))
+        if self.normalize:
+            x1, x2 = _l2_normalize(x1, a1), _l2_normalize(x2, a2)
+        out = ops.einsum(self._subscripts(x1.ndim, x2.ndim, a1, a2), x1, x2)
+        return ops.expand_dims(out, -1) if out.ndim == 1 else out
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axes=list(self.axes) if isinstance(self.axes, tuple) else self.axes,
+                      normalize=self.normalize)
+        return config
+
+
+def _l2_normalize(x, axis):
+    squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return ops.divide(x, ops.sqrt(ops.maximum(squares, 1e-12)))
+
+
+# --- functional forms: build the layer and call it in one step -----------------------------
+def concatenate(inputs, axis=-1, **kwargs):
+    """Concatenate ``inputs`` (a list of tensors) along ``axis``."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+def add(inputs, **kwargs):
+    """Elementwise sum of ``inputs``."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """``inputs[0] - inputs[1]``."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """Elementwise product of ``inputs``."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """Elementwise mean of ``inputs``."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """Elementwise maximum of ``inputs``."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """Elementwise minimum of ``inputs``."""
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    """Batched dot product of two tensors over ``axes``."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
