@@ -431,7 +431,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
         validation_batch_size=None, validation_freq=1):
     """Train ``model`` on data; returns a History whose ``history`` has one value per epoch."""
-    from gradiente.callbacks import CallbackList, History
+    from gradiente.callbacks import CallbackList
 
     state = _state(model)
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -464,8 +464,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     for epoch in range(initial_epoch, epochs):
         _reset_metrics(state, loss_tracker)
         cbs.on_epoch_begin(epoch)
+        batch_hooks = cbs.should_call_train_batch_hooks
         for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=shuffle is True, steps=steps_per_epoch)):
-            cbs.on_train_batch_begin(batch)
+            if batch_hooks:
+                cbs.on_train_batch_begin(batch)
             swb = _sample_weights(yb, swb, class_weight)
             with GradientTape() as tape:
                 y_pred = _predictions(model, xb, True)
@@ -480,7 +482,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             n = len(y_true[0])
             loss_tracker.update(float(loss.data), n, parts)
             step.update_metrics(y_true, y_pred, swb)
-            cbs.on_train_batch_end(batch, _LazyLogs(state, loss_tracker))
+            if batch_hooks:
+                cbs.on_train_batch_end(batch, _logs(state, loss_tracker))
             if model.stop_training:
                 break
         logs = _logs(state, loss_tracker)
@@ -493,9 +496,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         if model.stop_training:
             break
     cbs.on_train_end(logs)
-    history = next((c for c in cbs.callbacks if isinstance(c, History)), None)
-    model.history = history
-    return history
+    model.history = cbs.history
+    return cbs.history
 
 
 def data_batch(data):
@@ -593,63 +595,14 @@ def _logs(state, tracker):
     return logs
 
 
-class _LazyLogs(dict):
-    """Batch logs computed only if a callback reads them (the progress bar does)."""
-
-    def __init__(self, state, tracker):
-        super().__init__()
-        self._source = (state, tracker)
-        self._filled = False
-
-    def _fill(self):
-        if not self._filled:
-            self._filled = True
-            super().update(_logs(*self._source))
-
-    def __getitem__(self, key):
-        self._fill()
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self._fill()
-        return super().get(key, default)
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def values(self):
-        self._fill()
-        return super().values()
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self):
-        self._fill()
-        return super().__len__()
-
-    def __contains__(self, key):
-        self._fill()
-        return super().__contains__(key)
-
-    def copy(self):
-        self._fill()
-        return dict(self)
-
-
 # --- evaluate / predict ------------------------------------------------------------------------
 def _evaluate_data(model, state, data, callbacks):
     step = _Step(model, state)
     tracker = _MeanTracker()
     _reset_metrics(state, tracker)
+    batch_hooks = callbacks is not None and callbacks.should_call_test_batch_hooks
     for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=False)):
-        if callbacks is not None:
+        if batch_hooks:
             callbacks.on_test_batch_begin(batch)
         y_pred = _predictions(model, xb, False)
         y_true = _targets(yb, len(y_pred))
@@ -660,8 +613,8 @@ def _evaluate_data(model, state, data, callbacks):
             loss = add(loss, term)
         tracker.update(float(loss.data), len(y_true[0]), parts)
         step.update_metrics(y_true, y_pred, swb)
-        if callbacks is not None:
-            callbacks.on_test_batch_end(batch, _LazyLogs(state, tracker))
+        if batch_hooks:
+            callbacks.on_test_batch_end(batch, _logs(state, tracker))
     if tracker.count == 0:
         raise ValueError("The evaluation dataset is empty: it produced no batch.")
     return _logs(state, tracker)
