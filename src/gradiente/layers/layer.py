@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from gradiente import backend, initializers
+from gradiente import backend, initializers, ops
 from gradiente.autodiff.tensor import Tensor, Variable
 from gradiente.layers.node import KerasTensor, Node, is_symbolic
 from gradiente.utils import naming
@@ -330,7 +330,7 @@ class Layer:
         if isinstance(inputs, Tensor):
             data = inputs.data
             if data.dtype != self._dtype and self._should_cast(data.dtype):
-                cast = Tensor(data.astype(self._dtype))
+                cast = ops.cast(inputs, self._dtype)  # an op, so a tape sees through the cast
                 cast._keras_mask = inputs._keras_mask
                 return cast
             return inputs

@@ -1,0 +1,230 @@
+"""Model: a Layer that can be trained, summarised and looked into.
+
+Three ways to make one, as in Keras::
+
+    model = Sequential([Dense(30, activation="relu"), Dense(1)])      # a chain
+    model = Model(inputs=input_, outputs=output)                        # a graph (Functional)
+    class WideAndDeep(Model):                                           # a subclass
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = Dense(30, activation="relu")
+        def call(self, inputs):
+            return self.hidden(inputs)
+
+``Model(inputs, outputs)`` returns a ``Functional``: ``Model.__new__`` picks that class
+when it is given inputs and outputs, and only for ``Model`` itself, never for subclasses.
+"""
+import numpy as np
+
+from gradiente import backend
+from gradiente.autodiff.tensor import Tensor
+from gradiente.layers.layer import Layer, _call_signature, map_shapes
+from gradiente.layers.node import is_symbolic
+from gradiente.utils import naming
+from gradiente.utils.nest import flatten, map_structure
+
+_NOT_BUILT_HINT = (
+    "Build it by calling it on data (model(x) or model.fit(...)), by calling "
+    "model.build(input_shape) with the batch axis first, e.g. model.build((None, 8)), "
+    "or by starting the model with keras.Input(shape) / giving its first layer an "
+    "`input_shape=` argument."
+)
+
+
+class Model(Layer):
+    """Base of every model: a layer with ``compile``/``fit``/``evaluate``/``predict``,
+    ``summary``, ``layers`` and ``get_layer``.
+
+    Subclasses define ``call(self, inputs, training=None)``; their weights are the weights
+    of the layers stored as attributes (also inside lists and dicts).
+    """
+
+    # Integer data (token ids) must reach an Embedding as integers: a model converts NumPy
+    # data to Tensors but leaves the casting to its layers.
+    keeps_integer_inputs = True
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from gradiente.models.functional import Functional
+
+            return object.__new__(Functional)
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise TypeError(
+                f"{type(self).__name__}.__init__ received inputs/outputs, but a subclass of Model "
+                "defines its computation in `call`. Call `super().__init__(**kwargs)` with only "
+                "name/trainable/dtype, or build a graph model with keras.Model(inputs, outputs)."
+            )
+        self._layers = []  # first, so that weights are listed in layer order
+        super().__init__(**kwargs)
+        self.stop_training = False
+        self.optimizer = None
+
+    # --- calling ----------------------------------------------------------------------
+    def __call__(self, inputs, *args, **kwargs):
+        """Symbolic inputs record a node (the model used as a layer); arrays run eagerly."""
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, *args, **kwargs)
+        try:
+            built = self.built
+        except AttributeError:
+            raise RuntimeError(
+                f"{type(self).__name__} was used before `Model.__init__` ran: start your "
+                "`__init__` with `super().__init__(**kwargs)`."
+            ) from None
+        inputs = self._convert_inputs(inputs)
+        wants_training, wants_mask = _call_signature(type(self))
+        if not wants_training:
+            kwargs.pop("training", None)
+        if not wants_mask:
+            kwargs.pop("mask", None)
+        if built:
+            return self.call(inputs, *args, **kwargs)
+        return self._first_call(inputs, args, kwargs)
+
+    def _first_call(self, inputs, args, kwargs):
+        shapes = map_structure(lambda t: None if t is None else tuple(t.shape), inputs)
+        if type(self).build is not Model.build:  # a subclass that creates state in build()
+            self._maybe_build(shapes)
+        outputs = self.call(inputs, *args, **kwargs)
+        self._build_input_shape = shapes
+        self.built = True
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        """NumPy data (arrays, lists, pandas) to Tensors; Tensors pass unchanged so that a
+        GradientTape watching them sees the model's computation."""
+        if isinstance(inputs, Tensor) or inputs is None:
+            return inputs
+        if isinstance(inputs, np.ndarray):
+            if inputs.dtype.kind == "f" and inputs.dtype != self._dtype:
+                inputs = inputs.astype(self._dtype)
+            return Tensor(inputs)
+        return super()._convert_inputs(inputs)
+
+    def call(self, inputs, training=None, mask=None):
+        """The model's computation on Tensors: subclasses must define it."""
+        raise NotImplementedError(
+            f"Model '{self.name}' ({type(self).__name__}) has no `call` method: a subclass of "
+            "keras.Model must define `call(self, inputs)`, or build the model with "
+            "keras.Model(inputs, outputs) or keras.Sequential([...])."
+        )
+
+    def build(self, input_shape):
+        """Create the weights of a subclassed model by running it once on zeros of
+        ``input_shape`` (unknown axes, such as the batch axis, taken as 1)."""
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}'.build() needs an input shape, e.g. (None, 8).")
+        zeros = map_shapes(lambda s: np.zeros(tuple(1 if d is None else d for d in s), dtype=self._dtype),
+                           _as_shapes(input_shape))
+        self.built = True  # so that the call below does not try to build again
+        try:
+            self.call(self._convert_inputs(zeros), **self._call_kwargs(False, None))
+        except BaseException:
+            self.built = False
+            raise
+        self._build_input_shape = _as_shapes(input_shape)
+
+    # --- structure --------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The model's layers: for a subclassed model, those stored as its attributes."""
+        return self._sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or the one at position ``index`` of ``model.layers``."""
+        if name is not None and index is not None:
+            raise ValueError(
+                f"get_layer() of model '{self.name}': give either `name` or `index`, not both "
+                f"(received name={name!r}, index={index!r})."
+            )
+        layers = self.layers
+        if index is not None:
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+                raise TypeError(f"get_layer(): `index` must be an integer, received {index!r}.")
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer(): asked for the layer at index {index}, but model '{self.name}' "
+                    f"has only {len(layers)} layer(s)."
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"get_layer(): model '{self.name}' has no layer named {name!r}. "
+                f"Its layers are: {[layer.name for layer in layers]}."
+            )
+        raise ValueError("get_layer() needs a layer `name=` or `index=`.")
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False):
+        """Print the table of layers, output shapes and parameter counts (tf.keras 2 layout).
+
+        ``print_fn`` (default ``print``) is called once per line.
+        """
+        from gradiente.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
+
+    def _not_built_message(self):
+        return (f'Model "{self.name}" has not been built yet, so its layers and shapes are '
+                "unknown. " + _NOT_BUILT_HINT)
+
+    # --- training (the loop lives in models/training.py) ------------------------------
+    def compile(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.compile(self, *args, **kwargs)
+
+    def fit(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.fit(self, *args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.evaluate(self, *args, **kwargs)
+
+    def predict(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.predict(self, *args, **kwargs)
+
+    def predict_on_batch(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.predict_on_batch(self, *args, **kwargs)
+
+    def train_on_batch(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.train_on_batch(self, *args, **kwargs)
+
+    def test_on_batch(self, *args, **kwargs):
+        from gradiente.models import training
+
+        return training.test_on_batch(self, *args, **kwargs)
+
+
+def _as_shapes(input_shape):
+    """A shape given as a list (``[None, 8]``) becomes a tuple; lists of shapes stay lists."""
+    if isinstance(input_shape, dict):
+        return {k: _as_shapes(v) for k, v in input_shape.items()}
+    if not isinstance(input_shape, (list, tuple)):
+        raise ValueError(
+            f"Expected an input shape with the batch axis first, such as (None, 8); received {input_shape!r}."
+        )
+    if all(d is None or isinstance(d, (int, np.integer)) for d in input_shape):
+        return tuple(None if d is None else int(d) for d in input_shape)
+    return [_as_shapes(s) for s in input_shape]
+
+
+def default_model_name(base):
+    """tf.keras 2 names: ``model``, ``model_1``, ... and ``sequential``, ``sequential_1``, ..."""
+    return naming.uniquify(base)
