@@ -69,21 +69,20 @@ def _check(f, args, sources, labels, rng, eps, rtol, atol):
     largest = 0.0
     for label, source, grad in zip(labels, sources, analytic):
         a_grad = np.zeros_like(source.data) if grad is None else grad.data
-        flat = source.data.reshape(-1)  # a view: perturbing it perturbs the source
-        for j in range(flat.size):
-            original = flat[j]
-            flat[j] = original + eps
+        data = source.data  # perturbed in place, element by element, whatever its layout
+        for index in np.ndindex(data.shape):
+            original = data[index]
+            data[index] = original + eps
             up = scalar()
-            flat[j] = original - eps
+            data[index] = original - eps
             down = scalar()
-            flat[j] = original
+            data[index] = original
             numeric = (up - down) / (2 * eps)
-            value = a_grad.reshape(-1)[j]
+            value = a_grad[index]
             diff = abs(value - numeric)
             largest = max(largest, diff)
             ratio = diff / (atol + rtol * abs(numeric))
             if ratio > worst[0]:
-                index = np.unravel_index(j, source.shape) if source.ndim else ()
                 worst = (ratio, (label, index, value, numeric))
     if worst[0] > 1:
         label, index, value, numeric = worst[1]

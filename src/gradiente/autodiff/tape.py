@@ -36,26 +36,21 @@ def unbroadcast(grad, shape):
 
 def record(vjp, out, args, arrays, params):
     """Append ``out = op(*args)`` to each active tape that tracks one of ``args``."""
+    if out.data.dtype.kind not in "fc":  # integer and boolean results carry no gradient
+        return
+    # Tracked tensors are kept alive by their tape, so no other live object shares their id.
+    ids = tuple(map(id, args))
     for tape in ACTIVE_TAPES:
         tracked = tape._tracked
-        needs = None
-        for i, a in enumerate(args):
-            if not isinstance(a, Tensor):
-                continue
-            key = id(a)
-            if key not in tracked:
-                if not (tape._watch_variables and isinstance(a, Variable) and a.trainable
-                        and a.data.dtype.kind == "f"):
-                    continue
-                tracked[key] = a
-            if needs is None:
-                needs = [False] * len(args)
-            needs[i] = True
-        if needs is None or out.data.dtype.kind not in "fc":
-            continue
-        tracked[id(out)] = out
-        ids = tuple(id(a) for a in args)
-        tape._records.append((vjp, id(out), out.data, ids, arrays, needs, params))
+        needs = [key in tracked for key in ids]
+        if tape._watch_variables and not all(needs):
+            for i, a in enumerate(args):
+                if not needs[i] and isinstance(a, Variable) and a.trainable and a.data.dtype.kind == "f":
+                    tracked[ids[i]] = a  # trainable Variables are watched on first use
+                    needs[i] = True
+        if True in needs:
+            tracked[id(out)] = out
+            tape._records.append((vjp, id(out), out.data, ids, arrays, needs, params))
 
 
 class GradientTape:
@@ -135,78 +130,114 @@ class GradientTape:
             raise ValueError(
                 f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}."
             )
-        flat_sources = flatten(sources)
+        single = isinstance(sources, Tensor)
+        flat_sources = [sources] if single else flatten(sources)
         for s in flat_sources:
-            if not isinstance(s, Tensor):
-                raise TypeError(
-                    f"gradient() sources must be tensors or Variables, got {type(s).__name__}."
-                )
-            if s.data.dtype.kind not in "fc":
-                raise TypeError(
-                    f"Cannot differentiate with respect to a tensor of dtype {s.data.dtype.name}: "
-                    "gradients exist only for floating-point tensors. Cast it with "
-                    "gradiente.ops.cast(x, 'float32') before the computation."
-                )
-        targets = flatten(target)
-        if output_gradients is None:
-            seeds = [None] * len(targets)
-        else:
-            seeds = flatten(output_gradients)
-            if len(seeds) != len(targets):
-                raise ValueError(
-                    f"output_gradients has {len(seeds)} entries but there are {len(targets)} targets."
-                )
-        grads = {}
-        for t, seed in zip(targets, seeds):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"gradient() target must be a tensor, got {type(t).__name__}.")
-            if t.data.dtype.kind not in "fc":
-                raise TypeError(
-                    f"Cannot differentiate a target of dtype {t.data.dtype.name}: "
-                    "it must be a floating-point tensor."
-                )
-            if seed is None:
-                g = np.ones_like(t.data)
-            else:
-                g = np.asarray(seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype)
-                if g.shape != t.data.shape:
-                    raise ValueError(
-                        f"output_gradients has shape {g.shape}, but the target has shape {t.data.shape}."
-                    )
-            key = id(t)
-            grads[key] = g if key not in grads else grads[key] + g
-
+            _check_differentiable(s, "sources")
+        grads = _seed(target, output_gradients)
         keep = {id(s) for s in flat_sources}
-        for vjp, out_id, ans, in_ids, arrays, needs, params in reversed(self._records):
-            g = grads.get(out_id) if out_id in keep else grads.pop(out_id, None)
-            if g is None:
-                continue
-            input_grads = vjp(g, ans, needs, *arrays, **params)
-            for i, gi in enumerate(input_grads):
-                if gi is None or not needs[i]:
-                    continue
-                shape = arrays[i].shape
-                if gi.shape != shape:
-                    gi = unbroadcast(gi, shape)
-                key = in_ids[i]
-                prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
-
-        result = []
-        for s in flat_sources:
-            g = grads.get(id(s))
-            if g is None:
-                result.append(Tensor(np.zeros_like(s.data)) if unconnected_gradients == "zero" else None)
-                continue
-            if g.dtype != s.data.dtype:
-                g = g.astype(s.data.dtype)
-            result.append(Tensor(g))
+        _backward(self._records, grads, keep)
+        result = _hand_out(flat_sources, grads, unconnected_gradients == "zero")
         if not self._persistent:
             self._used = True
             self.reset()
             if self in ACTIVE_TAPES:
                 ACTIVE_TAPES.remove(self)
-        return pack_like(sources, result)
+        return result[0] if single else pack_like(sources, result)
+
+
+def _check_differentiable(t, role):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"gradient() {role} must be tensors or Variables, got {type(t).__name__}.")
+    if t.data.dtype.kind not in "fc":
+        raise TypeError(
+            f"Cannot differentiate with respect to a tensor of dtype {t.data.dtype.name}: "
+            "gradients exist only for floating-point tensors. Cast it with "
+            "gradiente.ops.cast(x, 'float32') before the computation."
+        )
+
+
+# Read-only ones for scalar targets (a loss), by dtype: np.ones costs a microsecond, and
+# _hand_out copies read-only arrays, so sharing them between calls is safe.
+_SCALAR_ONES = {}
+
+
+def _seed(target, output_gradients):
+    """{id(target): d(result)/d(target)} for each target: ones or ``output_gradients``."""
+    targets = [target] if isinstance(target, Tensor) else flatten(target)
+    if output_gradients is None:
+        seeds = [None] * len(targets)
+    else:
+        seeds = flatten(output_gradients)
+        if len(seeds) != len(targets):
+            raise ValueError(
+                f"output_gradients has {len(seeds)} entries but there are {len(targets)} targets."
+            )
+    grads = {}
+    for t, seed in zip(targets, seeds):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"gradient() target must be a tensor, got {type(t).__name__}.")
+        if t.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"Cannot differentiate a target of dtype {t.data.dtype.name}: "
+                "it must be a floating-point tensor."
+            )
+        if seed is None:
+            g = _SCALAR_ONES.get(t.data.dtype) if t.data.ndim == 0 else None
+            if g is None:
+                g = np.ones(t.data.shape, t.data.dtype)
+                if g.ndim == 0:
+                    g.flags.writeable = False
+                    _SCALAR_ONES[t.data.dtype] = g
+        else:
+            # A copy, so a gradient handed back can never be the caller's own array.
+            g = np.array(seed.data if isinstance(seed, Tensor) else seed, dtype=t.data.dtype)
+            if g.shape != t.data.shape:
+                raise ValueError(
+                    f"output_gradients has shape {g.shape}, but the target has shape {t.data.shape}."
+                )
+        key = id(t)
+        grads[key] = g if key not in grads else grads[key] + g
+    return grads
+
+
+def _backward(records, grads, keep):
+    """Walk the records newest first, turning output gradients into input gradients.
+
+    ``grads`` maps tensor ids to gradients and is updated in place; gradients of tensors
+    not in ``keep`` are dropped as soon as they have been used, so memory stays bounded.
+    """
+    for vjp, out_id, ans, in_ids, arrays, needs, params in reversed(records):
+        g = grads.get(out_id) if out_id in keep else grads.pop(out_id, None)
+        if g is None:
+            continue
+        for i, gi in enumerate(vjp(g, ans, needs, *arrays, **params)):
+            if gi is None or not needs[i]:
+                continue
+            shape = arrays[i].shape
+            if gi.shape != shape:
+                gi = unbroadcast(gi, shape)
+            key = in_ids[i]
+            prev = grads.get(key)
+            grads[key] = gi if prev is None else prev + gi
+
+
+def _hand_out(sources, grads, zeros_if_unconnected):
+    """One Tensor (or None) per source, each an array the caller may update in place."""
+    result, handed_out = [], set()
+    for s in sources:
+        g = grads.get(id(s))
+        if g is None:
+            result.append(Tensor(np.zeros_like(s.data)) if zeros_if_unconnected else None)
+            continue
+        # VJPs may pass one array to two inputs (add) or return views (reshape, a sum's
+        # broadcast), and seeds may be shared: copy those.
+        if (type(g) is not np.ndarray or g.dtype != s.data.dtype or g.base is not None
+                or id(g) in handed_out or not g.flags.writeable):
+            g = np.array(g, dtype=s.data.dtype)
+        handed_out.add(id(g))
+        result.append(Tensor(g))
+    return result
 
 
 def stop_gradient(x):

@@ -228,11 +228,8 @@ class Variable(Tensor):
     def assign(self, value):
         """Set the value in place (same shape; cast to this variable's dtype)."""
         new = value.data if isinstance(value, Tensor) else np.asarray(value)
-        if new.shape != self.data.shape:
-            if new.size == self.data.size and new.ndim == 0:
-                pass
-            else:
-                raise ValueError(
+        if new.shape != self.data.shape and not (new.ndim == 0 and self.data.size == 1):
+            raise ValueError(
                     f"Cannot assign a value of shape {new.shape} to variable "
                     f"{self.path!r} of shape {self.data.shape}."
                 )

@@ -14,6 +14,8 @@ def matmul(x1, x2):
 
 @matmul.defvjp
 def _(g, ans, needs, a, b):
+    if a.ndim == 1 and b.ndim == 1:  # inner product: g is a scalar
+        return g * b, g * a
     # Promote vectors to matrices as NumPy's matmul does, so one rule covers every rank;
     # the engine sums away any batch broadcasting afterwards.
     a2 = a[None, :] if a.ndim == 1 else a
@@ -125,6 +127,10 @@ def _(g, ans, needs, subscripts, *operands):
         partial = np.einsum(spec, g, *[o for j, o in enumerate(operands) if j != i], optimize=True)
         # Letters summed inside this operand alone: the gradient is constant along them.
         sizes = {c: n for c, n in zip(subs[i], op.shape)}
+        # Ellipsis axes of length 1 that einsum broadcast against another operand.
+        stretched = tuple(k for k, c in enumerate(present) if sizes[c] == 1 and partial.shape[k] != 1)
+        if stretched:
+            partial = partial.sum(axis=stretched, keepdims=True)
         expanded = partial.reshape([sizes[c] if c in present else 1 for c in unique])
         grad = np.zeros(op.shape, dtype=np.result_type(g, op))
         view = np.einsum(f"{subs[i]}->{unique}", grad) if unique != subs[i] else grad

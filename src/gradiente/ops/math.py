@@ -64,11 +64,12 @@ def power(x, y):
 def _(g, ans, needs, x, y):
     gx = gy = None
     if needs[0]:
-        gx = g * y * np.power(x, np.subtract(y, 1))
+        gx = g * y * np.power(x, y - 1)  # y - 1 stays a Python number if y is one
     if needs[1]:
         # d(x**y)/dy = x**y log x; taken as 0 where x <= 0 (no real logarithm there).
-        positive = np.greater(x, 0)
-        gy = g * ans * np.log(np.where(positive, x, 1))
+        # astype: a Python-number base would otherwise become a float64 0-d array here.
+        log_x = np.log(np.where(np.greater(x, 0), x, 1)).astype(ans.dtype, copy=False)
+        gy = g * ans * log_x
     return gx, gy
 
 
@@ -269,7 +270,7 @@ def erf_array(x):
     """erf on a NumPy array, at the precision of its dtype."""
     x = np.asarray(x)
     if x.dtype == np.float64:
-        return _exact_erf(x).astype(np.float64)
+        return np.asarray(_exact_erf(x), dtype=np.float64)  # frompyfunc gives a float for 0-d
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
     z = np.abs(x).astype(np.float64)
     t = 1.0 / (1.0 + 0.5 * z)
@@ -287,7 +288,7 @@ def erf(x):
 
 @erf.defvjp
 def _(g, ans, needs, x):
-    return (g * (2.0 / np.sqrt(np.pi)) * np.exp(-np.square(x)),)
+    return (g * (2.0 / _math.sqrt(_math.pi)) * np.exp(-np.square(x)),)
 
 
 # --- piecewise-constant and logical ops: no gradient ---------------------------------

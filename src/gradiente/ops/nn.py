@@ -4,6 +4,8 @@ training hot path uses (dense layer, softmax/sigmoid cross-entropy from logits).
 Activations are written in forms that do not overflow: sigmoid and softplus work from
 exp(-|x|), softmax and log_softmax subtract the maximum first.
 """
+import math
+
 import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
@@ -12,7 +14,10 @@ from gradiente.ops.primitive import primitive
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+# Python floats, not NumPy scalars: a NumPy float64 scalar would promote float32 arrays.
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def _sigmoid_array(x):
@@ -106,7 +111,7 @@ def gelu(x, approximate=True):
     if approximate:
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
         return 0.5 * x * (1 + np.tanh(inner))
-    return 0.5 * x * (1 + erf_array(x / np.sqrt(2)))
+    return 0.5 * x * (1 + erf_array(x / _SQRT_2))
 
 
 @gelu.defvjp
@@ -115,8 +120,8 @@ def _(g, ans, needs, x, approximate=True):
         t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3))
         d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
     else:
-        cdf = 0.5 * (1 + erf_array(x / np.sqrt(2)))
-        d = cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+        cdf = 0.5 * (1 + erf_array(x / _SQRT_2))
+        d = cdf + x * np.exp(-0.5 * x * x) / _SQRT_2PI
     return (g * d,)
 
 
