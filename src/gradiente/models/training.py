@@ -461,6 +461,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     loss_tracker = _MeanTracker()
     logs = {}
     cbs.on_train_begin()
+    initial_epoch = _resume(model, cbs, initial_epoch)
+    # Callbacks that inspect gradients (GradientMonitor) get them before each update.
+    gradient_hooks = [c for c in cbs.callbacks if hasattr(c, "on_train_gradients")]
     for epoch in range(initial_epoch, epochs):
         _reset_metrics(state, loss_tracker)
         cbs.on_epoch_begin(epoch)
@@ -478,6 +481,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                     for term in extra:
                         loss = add(loss, term)
             grads = tape.gradient(loss, train_vars)
+            for hook in gradient_hooks:
+                hook.on_train_gradients(batch, grads, train_vars)
             optimizer.apply(grads, train_vars)
             n = len(y_true[0])
             loss_tracker.update(float(loss.data), n, parts)
@@ -498,6 +503,20 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     cbs.on_train_end(logs)
     model.history = cbs.history
     return cbs.history
+
+
+def _resume(model, cbs, initial_epoch):
+    """Continue an interrupted run: BackupAndRestore leaves ``model._resume_state`` =
+    {"epoch": first epoch to run, "history": {key: [values of the completed epochs]}}."""
+    state = getattr(model, "_resume_state", None)
+    if not state:
+        return initial_epoch
+    model._resume_state = None
+    history = cbs.history
+    if history is not None:
+        history.history = {k: list(v) for k, v in state.get("history", {}).items()}
+        history.epoch = list(range(state["epoch"]))
+    return max(initial_epoch, int(state["epoch"]))
 
 
 def data_batch(data):
