@@ -18,7 +18,9 @@ def main(epochs=30, verbose=1):
     ])
     if verbose:
         model.summary()
-    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+    # The lecture uses "sgd" on Fashion-MNIST's 60,000 images; on 1,437 digits Adam reaches
+    # the same accuracy in the few epochs an example can afford.
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     history = model.fit(x_train, y_train, epochs=epochs, validation_split=0.1, verbose=verbose)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=verbose)
     predicted = model.predict(x_test[:5], verbose=0).argmax(axis=-1)

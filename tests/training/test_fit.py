@@ -90,11 +90,13 @@ def test_evaluate_returns_scalar_list_or_dict():
     model = small_mlp()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     assert isinstance(model.evaluate(x, y, verbose=0), float)
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy", "mse"])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
     result = model.evaluate(x, y, verbose=0)
     assert isinstance(result, list) and len(result) == 3
+    assert result[2] == 1.0  # top-5 of 3 classes always hits
     as_dict = model.evaluate(x, y, verbose=0, return_dict=True)
-    assert set(as_dict) == {"loss", "accuracy", "mse"}
+    assert set(as_dict) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
     assert as_dict["loss"] == pytest.approx(result[0])
 
 

@@ -92,19 +92,6 @@ def _per_output(spec, names, what):
     return [spec] * len(names)
 
 
-def _accuracy_for(name, y_true, y_pred):
-    """Keras's rule for 'accuracy': binary, sparse or categorical from the shapes."""
-    from gradiente import metrics as m
-
-    if y_pred.shape[-1:] == (1,) or y_pred.ndim == 1:
-        cls = m.BinaryAccuracy
-    elif y_true.ndim < y_pred.ndim or (y_true.shape[-1:] == (1,) and y_pred.shape[-1] > 1):
-        cls = m.SparseCategoricalAccuracy
-    else:
-        cls = m.CategoricalAccuracy
-    return cls(name=name)
-
-
 def _resolve(state, model, y_true, y_pred):
     """Turn the compile specs into objects, once the first batch shows the shapes."""
     from gradiente import losses, metrics as metrics_module
@@ -117,7 +104,7 @@ def _resolve(state, model, y_true, y_pred):
             "compile() was called without a loss: pass loss=... (e.g. "
             "'sparse_categorical_crossentropy' or 'mse') to train or evaluate the model."
         )
-    state.losses = [None if s is None else losses.get(s) for s in loss_specs]
+    state.losses = [None if s is None else losses.to_loss(s) for s in loss_specs]
     weights = state.loss_weights_spec
     state.loss_weights = [1.0] * len(names) if weights is None else \
         [1.0 if w is None else float(w) for w in _per_output(weights, names, "loss_weights")]
@@ -127,7 +114,7 @@ def _resolve(state, model, y_true, y_pred):
         entries = []
         for item in ([] if spec is None else (spec if isinstance(spec, (list, tuple)) else [spec])):
             if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
-                metric = _accuracy_for(item, y_true[i], y_pred[i])
+                metric = metrics_module.accuracy_for(np.shape(y_true[i]), y_pred[i].shape, item)
             elif isinstance(item, str):
                 metric = metrics_module.get(item)
             elif callable(item) and not hasattr(item, "update_state"):
@@ -598,7 +585,7 @@ class _MeanTracker:
 
 def _reset_metrics(state, tracker):
     tracker.reset()
-    for entries in state.metrics:
+    for entries in state.metrics or []:
         for _, metric in entries:
             metric.reset_state()
 
@@ -608,7 +595,7 @@ def _logs(state, tracker):
     if tracker.parts is not None:
         for name, value in zip(state.output_names, tracker.parts):
             logs[f"{name}_loss"] = value / max(tracker.count, 1)
-    for entries in state.metrics:
+    for entries in state.metrics or []:
         for label, metric in entries:
             logs[label] = float(metric.result())
     return logs
