@@ -169,3 +169,11 @@ def serialize(activation):
 
 def deserialize(name):
     return get(name)
+
+
+def plot(names=None, derivative=True, x_range=(-5, 5), path=None):
+    """Each activation beside its autodiff derivative, kinks and jumps marked (needs
+    matplotlib): saves a PNG to ``path`` and returns it, or returns the Figure."""
+    from gradiente.visualization.activations_plot import plot_activations
+
+    return plot_activations(names, derivative=derivative, x_range=x_range, path=path)

@@ -10,3 +10,25 @@ def __getattr__(name):
 
         return Progbar
     raise AttributeError(f"module 'gradiente.utils' has no attribute {name!r}")
+
+
+# Pictures and the learning-rate sweep import matplotlib (optional) only when called.
+def plot_model(model, to_file="model.png", **kwargs):
+    """Draw the model's layer graph to ``to_file`` (PNG/SVG); see gradiente.visualization."""
+    from gradiente.visualization.model_diagram import plot_model as draw
+
+    return draw(model, to_file, **kwargs)
+
+
+def plot_history(history, path=None, **kwargs):
+    """Learning curves of ``model.fit``'s History; see gradiente.visualization."""
+    from gradiente.visualization.history_plot import plot_history as draw
+
+    return draw(history, path, **kwargs)
+
+
+def find_learning_rate(model, x, y, min_lr=1e-6, max_lr=10.0, steps=200, batch_size=32, **kwargs):
+    """Learning-rate range test: returns (lrs, losses, suggested rate); see utils/lr_finder.py."""
+    from gradiente.utils.lr_finder import find_learning_rate as sweep
+
+    return sweep(model, x, y, min_lr=min_lr, max_lr=max_lr, steps=steps, batch_size=batch_size, **kwargs)

@@ -1,0 +1,38 @@
+"""The optional matplotlib import, in one place.
+
+Pictures are drawn on ``matplotlib.figure.Figure`` objects made directly, never through
+``pyplot``: no global figure registry to leak into, no GUI backend needed, and
+``savefig`` picks the writer from the file's extension (PNG through Agg, SVG, PDF).
+"""
+
+
+def require(what):
+    """Import matplotlib or raise an ImportError that says how to get it."""
+    try:
+        import matplotlib  # noqa: F401
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError(
+            f"{what} draws with matplotlib, which is not installed. It is an optional extra of "
+            "gradiente: install it with `pip install gradiente[plot]` (or `pip install matplotlib`)."
+        ) from None
+    return Figure
+
+
+def available():
+    """True when matplotlib can be imported (the demo uses this to decide what to save)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def finish(fig, path):
+    """Save ``fig`` to ``path`` (format from the extension) and return the path as a str;
+    without a path, return the figure itself."""
+    if path is None:
+        return fig
+    path = str(path)
+    fig.savefig(path)
+    return path
