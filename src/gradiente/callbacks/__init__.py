@@ -17,3 +17,5 @@ __all__ = [
     "LearningRateScheduler", "ModelCheckpoint", "Progbar", "ProgbarLogger", "ReduceLROnPlateau",
     "TerminateOnNaN",
 ]
+from gradiente.callbacks.gradient_monitor import GradientMonitor  # noqa: E402
+from gradiente.callbacks.backup_and_restore import BackupAndRestore

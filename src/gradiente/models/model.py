@@ -211,6 +211,42 @@ class Model(Layer):
 
         return training.test_on_batch(self, *args, **kwargs)
 
+    # --- saving (gradiente.saving does the work) ----------------------------------------
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``: a graph config (``layers``, ``input_layers``,
+        ``output_layers``) gives a Functional, as ``keras.Model.from_config`` does."""
+        from gradiente.models.functional import Functional
+
+        if cls is Model and isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write the whole model (``.keras``): architecture, weights, compile arguments and
+        optimizer state, atomically."""
+        from gradiente.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write ``self.weights`` to ``filepath`` (``.weights.npz``), atomically."""
+        from gradiente.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Set the weights from ``save_weights``'s file (or a ``.keras`` file), by order."""
+        from gradiente.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The architecture as a JSON string (``keras.models.model_from_json`` reads it)."""
+        from gradiente.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
 
 def _as_shapes(input_shape):
     """A shape given as a list (``[None, 8]``) becomes a tuple; lists of shapes stay lists."""
