@@ -186,7 +186,8 @@ class Orthogonal(_Seeded):
         q *= np.sign(np.diag(r))  # makes the result uniformly distributed
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+        # C order: a transposed QR factor is Fortran-ordered, and weights must be contiguous.
+        return np.ascontiguousarray((self.gain * q[:rows, :cols]).reshape(shape), dtype=_dtype(dtype))
 
     def get_config(self):
         return {"gain": self.gain, "seed": self.seed}

@@ -4,3 +4,34 @@ from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.node import KerasTensor
 from gradiente.layers.input_layer import Input, InputLayer
 from gradiente.layers.dense import Dense
+from gradiente.layers.activation_layers import ELU, PReLU, ReLU, Activation, LeakyReLU, Softmax
+from gradiente.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
+from gradiente.layers.dropout import Dropout
+from gradiente.layers.merging import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
+    add, average, concatenate, dot, maximum, minimum, multiply, subtract,
+)
+from gradiente.layers.identity import Identity
+from gradiente.layers.convolutional import (
+    Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
+    Convolution2D, Convolution2DTranspose, Convolution3D, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D, SeparableConvolution2D,
+)
+from gradiente.layers.pooling import (
+    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+    GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+    MaxPooling1D, MaxPooling2D, MaxPooling3D,
+)
+from gradiente.layers.spatial import (
+    Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
+    ZeroPadding2D, ZeroPadding3D,
+)
+from gradiente.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from gradiente.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from gradiente.layers.embedding import Embedding
+from gradiente.layers.masking import Masking
+from gradiente.layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell
+from gradiente.layers.wrappers import Bidirectional, TimeDistributed
+from gradiente.layers.lambda_layer import Lambda

@@ -1,0 +1,309 @@
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization.
+
+All three compute ``gamma · (x - mean) / sqrt(var + epsilon) + beta`` and differ in which
+axes the mean and (biased) variance are taken over. The training-mode forward and its
+gradient are one fused primitive, ``normalize``: composing it from ops would cost about ten
+tape records and as many passes over the activations.
+"""
+import numpy as np
+
+from gradiente import constraints, initializers, ops, regularizers
+from gradiente.layers.input_spec import InputSpec
+from gradiente.layers.layer import Layer
+from gradiente.ops.primitive import primitive
+
+
+@primitive
+def normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None):
+    """(x - mean) / sqrt(var + epsilon) · gamma + beta, with mean and variance over ``axes``.
+
+    gamma and beta (or None) broadcast against x. ``stats``, a dict, receives the batch mean
+    and variance (for moving averages) and what the gradient needs.
+    """
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + epsilon)
+    x_hat = centered
+    x_hat *= inv_std
+    stats.update(mean=mean, var=var, inv_std=inv_std, x_hat=x_hat)
+    out = x_hat * gamma if gamma is not None else x_hat.copy()
+    if beta is not None:
+        out += beta
+    return out
+
+
+@normalize.defvjp
+def _(g, ans, needs, x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None):
+    x_hat, inv_std = stats["x_hat"], stats["inv_std"]
+    g_gamma = g * x_hat if gamma is not None and needs[1] else None  # summed by the engine
+    g_x = None
+    if needs[0]:
+        d_hat = g * gamma if gamma is not None else g
+        # d/dx of the normalized value: (d_hat - mean(d_hat) - x_hat · mean(d_hat · x_hat)) / std
+        g_x = d_hat - d_hat.mean(axis=axes, keepdims=True)
+        g_x -= x_hat * np.mean(d_hat * x_hat, axis=axes, keepdims=True)
+        g_x *= inv_std
+    return g_x, g_gamma, (g if beta is not None and needs[2] else None)
+
+
+def _axes_list(axis, owner):
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    if not axes or not all(isinstance(a, (int, np.integer)) for a in axes):
+        raise TypeError(f"{owner}: `axis` must be an int or a list of ints, received axis={axis!r}.")
+    return [int(a) for a in axes]
+
+
+def _resolve_axes(axes, rank, owner, input_shape):
+    resolved = []
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(
+                f"{owner}: axis {a} is out of range for inputs of rank {rank} (shape {tuple(input_shape)})."
+            )
+        resolved.append(a % rank)
+    if 0 in resolved:
+        raise ValueError(
+            f"{owner}: `axis` cannot include the batch axis 0 (received axis={axes}); give the "
+            "feature axes, e.g. axis=-1 for channels-last data."
+        )
+    return sorted(set(resolved))
+
+
+def _optional(fn, value):
+    return None if value is None else fn(value)
+
+
+class _Normalization(Layer):
+    """Shared options: epsilon, center (beta), scale (gamma), their initializers and penalties."""
+
+    supports_masking = True
+
+    def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                 beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, (int, np.integer)) else list(axis)
+        self._axes = _axes_list(axis, type(self).__name__)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def _param_shape(self, input_shape):
+        rank = len(input_shape)
+        self._param_axes = _resolve_axes(self._axes, rank, type(self).__name__, input_shape)
+        for a in self._param_axes:
+            if input_shape[a] is None:
+                raise ValueError(
+                    f"{type(self).__name__} layer '{self.name}': axis {a} of the input shape "
+                    f"{tuple(input_shape)} must be known to create its weights, but it is None."
+                )
+        return tuple(input_shape[a] for a in self._param_axes)
+
+    def _add_gamma_beta(self, shape):
+        self.gamma = self.beta = None
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+
+    def _broadcast(self, param, rank):
+        """A (C...) weight reshaped to broadcast against inputs of ``rank``."""
+        if param is None:
+            return None
+        shape = [1] * rank
+        for a, n in zip(self._param_axes, param.shape):
+            shape[a] = n
+        if list(param.shape) == shape[-len(param.shape):] and self._param_axes == list(
+                range(rank - len(param.shape), rank)):
+            return param  # already broadcasts (the usual channels-last case): no reshape record
+        return ops.reshape(param, tuple(shape))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            axis=self.axis,
+            epsilon=self.epsilon,
+            center=self.center,
+            scale=self.scale,
+            beta_initializer=initializers.serialize(self.beta_initializer),
+            gamma_initializer=initializers.serialize(self.gamma_initializer),
+            beta_regularizer=_optional(regularizers.serialize, self.beta_regularizer),
+            gamma_regularizer=_optional(regularizers.serialize, self.gamma_regularizer),
+            beta_constraint=_optional(_constraint_config, self.beta_constraint),
+            gamma_constraint=_optional(_constraint_config, self.gamma_constraint),
+        )
+        return config
+
+
+def _constraint_config(c):
+    return {"class_name": type(c).__name__, "config": c.get_config()}
+
+
+class BatchNormalization(_Normalization):
+    """Normalizes each channel (``axis``, default the last) over the batch and all other axes.
+
+    (batch, ..., C) -> same shape. Weights: gamma, beta (trainable), moving_mean and
+    moving_variance (non-trainable). In training (``training=True``) it uses the batch's
+    statistics and updates ``moving = momentum · moving + (1 - momentum) · batch``; otherwise
+    it uses the moving statistics. A frozen layer (``trainable=False``) always runs in
+    inference mode, as in Keras.
+    """
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
+                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if not 0.0 <= float(momentum) <= 1.0:
+            raise ValueError(
+                f"BatchNormalization: `momentum` must be in [0, 1], received momentum={momentum!r}.")
+        self.momentum = float(momentum)
+        self.synchronized = bool(synchronized)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        shape = self._param_shape(input_shape)
+        self._add_gamma_beta(shape)
+        self.moving_mean = self.add_weight("moving_mean", shape, initializer=self.moving_mean_initializer,
+                                           trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", shape,
+                                               initializer=self.moving_variance_initializer, trainable=False)
+        rank = len(input_shape)
+        self._reduce_axes = tuple(a for a in range(rank) if a not in self._param_axes)
+        self.input_spec = InputSpec(
+            ndim=rank, axes={a: input_shape[a] for a in self._param_axes},
+            layout=f"{tuple(input_shape)} (normalized axis {self._param_axes} fixed)",
+            hint="It was built for inputs of this rank and this size along the normalized axis.")
+        self.built = True
+
+    def call(self, inputs, training=None):
+        rank = inputs.ndim
+        gamma, beta = self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank)
+        if training and self.trainable:
+            stats = {}
+            out = normalize(inputs, gamma, beta, axes=self._reduce_axes, epsilon=self.epsilon, stats=stats)
+            mean = stats["mean"].reshape(self.moving_mean.shape)
+            var = stats["var"].reshape(self.moving_variance.shape)
+            m = self.momentum
+            self.moving_mean.data *= m
+            self.moving_mean.data += (1 - m) * mean.astype(self.moving_mean.dtype)
+            self.moving_variance.data *= m
+            self.moving_variance.data += (1 - m) * var.astype(self.moving_variance.dtype)
+            return out
+        # Inference: an affine map with constants from the moving statistics.
+        inv = 1.0 / np.sqrt(self.moving_variance.data + self.epsilon)
+        mean = self.moving_mean.data
+        shape = [1] * rank
+        for a, n in zip(self._param_axes, mean.shape):
+            shape[a] = n
+        inv, mean = inv.reshape(shape), mean.reshape(shape)
+        out = ops.multiply(inputs, inv) if gamma is None else ops.multiply(inputs, ops.multiply(gamma, inv))
+        shift = -mean * inv
+        out = ops.add(out, shift if gamma is None else ops.multiply(gamma, shift))
+        return out if beta is None else ops.add(out, beta)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            momentum=self.momentum,
+            moving_mean_initializer=initializers.serialize(self.moving_mean_initializer),
+            moving_variance_initializer=initializers.serialize(self.moving_variance_initializer),
+            synchronized=self.synchronized,
+        )
+        return config
+
+
+class LayerNormalization(_Normalization):
+    """Normalizes each sample over ``axis`` (default the last): (batch, ..., C) -> same shape.
+
+    Weights gamma, beta shaped like the normalized axes.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if rms_scaling:
+            raise ValueError(
+                "LayerNormalization: rms_scaling=True is not supported; use rms_scaling=False "
+                "(mean-centred normalization)."
+            )
+        self.rms_scaling = False
+
+    def build(self, input_shape):
+        self._add_gamma_beta(self._param_shape(input_shape))
+        self.built = True
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        return normalize(inputs, self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank),
+                         axes=tuple(self._param_axes), epsilon=self.epsilon, stats={})
+
+    def get_config(self):
+        config = super().get_config()
+        config["rms_scaling"] = self.rms_scaling
+        return config
+
+
+class GroupNormalization(_Normalization):
+    """Splits the channels (``axis``, default the last) into ``groups`` and normalizes each
+    group of each sample over its channels and all spatial axes. (batch, ..., C) -> same shape.
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"GroupNormalization: `axis` must be one int, received axis={axis!r}.")
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        if not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ValueError(f"GroupNormalization: `groups` must be a positive integer, received {groups!r}.")
+        self.groups = int(groups)
+
+    def build(self, input_shape):
+        shape = self._param_shape(input_shape)
+        channels = shape[0]
+        if channels < self.groups or channels % self.groups:
+            raise ValueError(
+                f"GroupNormalization layer '{self.name}': the number of channels ({channels}, axis "
+                f"{self.axis}) must be a multiple of `groups` ({self.groups}) and at least as large. "
+                f"Choose groups among the divisors of {channels}."
+            )
+        self._add_gamma_beta(shape)
+        self.built = True
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        axis = self._param_axes[0]
+        x = ops.moveaxis(inputs, axis, -1) if axis != rank - 1 else inputs
+        moved_shape = tuple(x.shape)
+        channels = moved_shape[-1]
+        grouped = ops.reshape(x, moved_shape[:-1] + (self.groups, channels // self.groups))
+        # Statistics over the spatial axes and the channels of each group.
+        axes = tuple(range(1, rank - 1)) + (rank,)
+        group_shape = (self.groups, channels // self.groups)
+        gamma = None if self.gamma is None else ops.reshape(self.gamma, group_shape)
+        beta = None if self.beta is None else ops.reshape(self.beta, group_shape)
+        out = normalize(grouped, gamma, beta, axes=axes, epsilon=self.epsilon, stats={})
+        out = ops.reshape(out, moved_shape)
+        return ops.moveaxis(out, -1, axis) if axis != rank - 1 else out
+
+    def get_config(self):
+        config = super().get_config()
+        config["groups"] = self.groups
+        return config
