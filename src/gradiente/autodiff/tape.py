@@ -43,10 +43,11 @@ def record(vjp, out, args, arrays, params):
     for tape in ACTIVE_TAPES:
         tracked = tape._tracked
         needs = [key in tracked for key in ids]
-        if tape._watch_variables and not all(needs):
+        if tape._watch_variables:
             for i, a in enumerate(args):
+                # Trainable Variables are watched on first use.
                 if not needs[i] and isinstance(a, Variable) and a.trainable and a.data.dtype.kind == "f":
-                    tracked[ids[i]] = a  # trainable Variables are watched on first use
+                    tracked[ids[i]] = a
                     needs[i] = True
         if True in needs:
             tracked[id(out)] = out
@@ -131,9 +132,11 @@ class GradientTape:
                 f"unconnected_gradients must be 'none' or 'zero', received {unconnected_gradients!r}."
             )
         single = isinstance(sources, Tensor)
-        flat_sources = [sources] if single else flatten(sources)
+        plain_list = type(sources) is list  # the training loop's case: no nesting to rebuild
+        flat_sources = [sources] if single else sources if plain_list else flatten(sources)
         for s in flat_sources:
-            _check_differentiable(s, "sources")
+            if not isinstance(s, Tensor) or s.data.dtype.kind not in "fc":
+                _check_differentiable(s, "sources")
         grads = _seed(target, output_gradients)
         keep = {id(s) for s in flat_sources}
         _backward(self._records, grads, keep)
@@ -143,7 +146,11 @@ class GradientTape:
             self.reset()
             if self in ACTIVE_TAPES:
                 ACTIVE_TAPES.remove(self)
-        return result[0] if single else pack_like(sources, result)
+        if single:
+            return result[0]
+        if plain_list and all(isinstance(s, Tensor) for s in sources):
+            return result
+        return pack_like(sources, result)
 
 
 def _check_differentiable(t, role):
@@ -207,8 +214,9 @@ def _backward(records, grads, keep):
     ``grads`` maps tensor ids to gradients and is updated in place; gradients of tensors
     not in ``keep`` are dropped as soon as they have been used, so memory stays bounded.
     """
+    pop, get = grads.pop, grads.get
     for vjp, out_id, ans, in_ids, arrays, needs, params in reversed(records):
-        g = grads.get(out_id) if out_id in keep else grads.pop(out_id, None)
+        g = get(out_id) if out_id in keep else pop(out_id, None)
         if g is None:
             continue
         for i, gi in enumerate(vjp(g, ans, needs, *arrays, **params)):
@@ -218,7 +226,7 @@ def _backward(records, grads, keep):
             if gi.shape != shape:
                 gi = unbroadcast(gi, shape)
             key = in_ids[i]
-            prev = grads.get(key)
+            prev = get(key)
             grads[key] = gi if prev is None else prev + gi
 
 
@@ -232,8 +240,8 @@ def _hand_out(sources, grads, zeros_if_unconnected):
             continue
         # VJPs may pass one array to two inputs (add) or return views (reshape, a sum's
         # broadcast), and seeds may be shared: copy those.
-        if (type(g) is not np.ndarray or g.dtype != s.data.dtype or g.base is not None
-                or id(g) in handed_out or not g.flags.writeable):
+        if (g.base is not None or type(g) is not np.ndarray or g.dtype != s.data.dtype
+                or id(g) in handed_out or g.ndim == 0):
             g = np.array(g, dtype=s.data.dtype)
         handed_out.add(id(g))
         result.append(Tensor(g))

@@ -21,6 +21,12 @@ class InputSpec:
     def check(self, layer, shape, index=0):
         """Raise ValueError if ``shape`` (a tuple, batch axis included) does not fit."""
         rank = len(shape)
+        if self.ndim is None and (self.min_ndim or 0) <= rank and self.max_ndim is None:
+            for axis, size in self.axes.items():  # the common case, checked without ceremony
+                if -rank <= axis < rank and shape[axis] != size and size is not None:
+                    break
+            else:
+                return
         problem = None
         if self.ndim is not None and rank != self.ndim:
             problem = f"expected ndim={self.ndim}, found ndim={rank}"

@@ -20,6 +20,7 @@ import numpy as np
 
 from gradiente import backend, initializers, ops
 from gradiente.autodiff.tensor import Tensor, Variable
+from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.node import KerasTensor, Node, is_symbolic
 from gradiente.utils import naming
 from gradiente.utils.nest import flatten, map_structure
@@ -299,27 +300,38 @@ class Layer:
 
     # --- calling ----------------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
-        if is_symbolic(inputs):
+        # The common case first: one Tensor, already of this layer's dtype.
+        if type(inputs) is Tensor:
+            if inputs.data.dtype != self._dtype:
+                inputs = self._convert_inputs(inputs)
+        elif is_symbolic(inputs):
             return self._symbolic_call(inputs, *args, **kwargs)
-        inputs = self._convert_inputs(inputs)
-        if self.input_spec is not None:
-            self._check_input_spec(inputs)
+        else:
+            inputs = self._convert_inputs(inputs)
+        spec = self.input_spec
+        if spec is not None:
+            if type(inputs) is Tensor and type(spec) is InputSpec:
+                spec.check(self, inputs.data.shape)
+            else:
+                self._check_input_spec(inputs)
         if not self.built:
             self._maybe_build(_shapes_of(inputs))
         wants_training, wants_mask = _call_signature(type(self))
-        if not wants_training:
-            kwargs.pop("training", None)
-        explicit_mask = None if wants_mask else kwargs.pop("mask", None)
-        if wants_mask and "mask" not in kwargs:
+        if not wants_training and "training" in kwargs:
+            del kwargs["training"]
+        mask = kwargs.get("mask") if wants_mask else kwargs.pop("mask", None)
+        if mask is None:
             mask = _mask_of(inputs)
-            if mask is not None:
+            if mask is not None and wants_mask:
                 kwargs["mask"] = mask
         if self._added_losses:
             self._added_losses = []  # losses added by the previous call are stale
         outputs = self.call(inputs, *args, **kwargs)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) for o in flatten(outputs) if isinstance(o, Tensor)]
-        self._propagate_mask(inputs, outputs, kwargs.get("mask", explicit_mask))
+        # Most layers neither make nor pass on masks: skip the bookkeeping for them.
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_output_mask(inputs, outputs, mask)
         return outputs
 
     # Layers that look things up by index (Embedding) keep integer inputs; others compute in
@@ -357,9 +369,7 @@ class Layer:
             if spec is not None:
                 spec.check(self, tuple(t.shape), i)
 
-    def _propagate_mask(self, inputs, outputs, mask):
-        if mask is None:
-            mask = _mask_of(inputs)
+    def _set_output_mask(self, inputs, outputs, mask):
         out_mask = self.compute_mask(inputs, mask)
         if out_mask is not None:
             for o in flatten(outputs):
@@ -498,7 +508,7 @@ def _shapes_of(inputs):
 
 
 def _mask_of(inputs):
-    if isinstance(inputs, Tensor):
+    if type(inputs) is Tensor:
         return inputs._keras_mask
     for t in flatten(inputs):
         if isinstance(t, Tensor) and t._keras_mask is not None:

@@ -130,7 +130,8 @@ def _class_indices(y_true, y_pred, ignore_class):
         valid = labels != ignore_class
         labels = np.where(valid, labels, 0)
     classes = y_pred.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    if labels.size and (np.minimum.reduce(labels, axis=None) < 0
+                        or np.maximum.reduce(labels, axis=None) >= classes):
         bad = labels[(labels < 0) | (labels >= classes)].ravel()
         raise ValueError(
             f"sparse_categorical_crossentropy: label {int(bad[0])} is out of range: y_pred "

@@ -134,9 +134,12 @@ class Functional(Model):
             x = values[in_slot] if template is None else template.fill(values)
             if tensor_kwargs:
                 args, kwargs = args.fill(values), kwargs.fill(values)
-            if training is not None and "training" not in kwargs:
-                kwargs = {**kwargs, "training": training}
-            y = layer(x, *args, **kwargs)
+            if not kwargs and not args:  # the usual node: one input, no call arguments
+                y = layer(x) if training is None else layer(x, training=training)
+            else:
+                if training is not None and "training" not in kwargs:
+                    kwargs = {**kwargs, "training": training}
+                y = layer(x, *args, **kwargs)
             if out_slots is None:
                 values[out_slot] = y
             else:

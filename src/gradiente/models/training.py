@@ -361,6 +361,10 @@ class _Step:
         self.model = model
         self.state = state
         self.layers = model._flatten_layers()
+        trainable = {id(v) for v in model.trainable_weights}
+        # Weight penalties are fixed by the architecture; find them once, not every step.
+        self.penalized = [v for layer in self.layers for v in layer._own_weights
+                          if v.regularizer is not None and id(v) in trainable]
 
     def variables(self):
         return self.model.trainable_weights
@@ -380,11 +384,8 @@ class _Step:
         return total, parts
 
     def regularization(self):
-        extra = []
+        extra = [v.regularizer(v) for v in self.penalized]
         for layer in self.layers:
-            for v in layer._own_weights:
-                if v.regularizer is not None and v.trainable:
-                    extra.append(v.regularizer(v))
             if layer._activity_losses:
                 extra.extend(layer._activity_losses)
             if layer._added_losses:

@@ -177,10 +177,17 @@ def hard_silu(x):
 hard_swish = hard_silu
 
 
+# The ufuncs' own reduce methods: np.max / np.sum add a Python layer that costs more than
+# the arithmetic on the small arrays of a training step.
+_max = np.maximum.reduce
+_sum = np.add.reduce
+
+
 def _softmax_array(x, axis):
-    z = x - np.max(x, axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    z = x - _max(x, axis=axis, keepdims=True)
+    np.exp(z, out=z)
+    z /= _sum(z, axis=axis, keepdims=True)
+    return z
 
 
 @primitive(name="softmax")
@@ -190,7 +197,7 @@ def _softmax(x, axis=-1):
 
 @_softmax.defvjp
 def _(g, ans, needs, x, axis=-1):
-    return (ans * (g - np.sum(g * ans, axis=axis, keepdims=True)),)
+    return (ans * (g - _sum(g * ans, axis=axis, keepdims=True)),)
 
 
 def softmax(x, axis=-1):
@@ -268,25 +275,41 @@ def _(g, ans, needs, x, kernel, bias=None, activation=None):
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gk = x2.T @ dz2
         if bias is not None and needs[2]:
-            gb = dz2.sum(axis=0)
+            gb = _sum(dz2, axis=0)
     return gx, gk, gb, None
+
+
+def _label_index(labels, axis, ndim):
+    """An index that picks ``labels`` along ``axis``: rows × labels for the usual 2-D case."""
+    if ndim == 2 and axis in (-1, 1):
+        return np.arange(labels.shape[0]), labels
+    return None
 
 
 @primitive
 def sparse_softmax_cross_entropy(logits, labels, axis=-1):
     """Per-sample -log softmax(logits)[label]. logits (N, ..., C), labels (N, ...) int."""
-    z = logits - np.max(logits, axis=axis, keepdims=True)
-    lse = np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
+    z = logits - _max(logits, axis=axis, keepdims=True)
+    lse = np.log(_sum(np.exp(z), axis=axis))
+    index = _label_index(labels, axis, z.ndim)
+    if index is not None:
+        return lse - z[index]
     picked = np.take_along_axis(z, np.expand_dims(labels, axis), axis=axis)
-    return np.squeeze(lse - picked, axis=axis)
+    return lse - np.squeeze(picked, axis=axis)
 
 
 @sparse_softmax_cross_entropy.defvjp
 def _(g, ans, needs, logits, labels, axis=-1):
     grad = _softmax_array(logits, axis)
-    idx = np.expand_dims(labels, axis)
-    np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=axis) - 1, axis=axis)
-    return grad * np.expand_dims(g, axis), None, None
+    index = _label_index(labels, axis, grad.ndim)
+    if index is not None:
+        grad[index] -= 1
+        grad *= g[:, None]
+    else:
+        idx = np.expand_dims(labels, axis)
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=axis) - 1, axis=axis)
+        grad *= np.expand_dims(g, axis)
+    return grad, None, None
 
 
 @primitive

@@ -28,7 +28,12 @@ def _expand(g, x, axis, keepdims):
 
 
 def _count(x, axis):
-    return int(np.prod([x.shape[a] for a in _axes(axis, x.ndim)])) if x.ndim else 1
+    if axis is None or x.ndim == 0:
+        return x.size
+    count = 1
+    for a in _axes(axis, x.ndim):
+        count *= x.shape[a]
+    return count
 
 
 @primitive(name="sum")
@@ -43,11 +48,18 @@ def _(g, ans, needs, x, axis=None, keepdims=False):
 
 @primitive
 def mean(x, axis=None, keepdims=False):
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize >= 4 and x.size:
+        # np.mean's Python wrapper costs more than a loss's whole mean; for float32/64 the
+        # ufunc's own reduce (same pairwise summation) divided by the count is the same.
+        return np.add.reduce(x, axis=_tuple(axis), keepdims=keepdims) / _count(x, axis)
     return np.mean(x, axis=_tuple(axis), keepdims=keepdims)
 
 
 @mean.defvjp
 def _(g, ans, needs, x, axis=None, keepdims=False):
+    if axis is None:  # a loss's mean over the batch: one fill, no broadcasting machinery
+        return (np.full(x.shape, g / x.size, dtype=x.dtype),)
     return (np.broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis), x.shape),)
 
 
