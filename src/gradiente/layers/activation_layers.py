@@ -15,6 +15,7 @@ from gradiente.ops.primitive import primitive
 
 class _Elementwise(Layer):
     """Shape-preserving layers that carry masks through unchanged."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     supports_masking = True
 

@@ -89,6 +89,7 @@ class SpatialInputSpec(InputSpec):
 
 class _ConvBase(Layer):
     """Shared arguments of the convolution layers: geometry, activation, bias."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     rank = None
     paddings = ("valid", "same")

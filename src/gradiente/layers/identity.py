@@ -4,6 +4,7 @@ from gradiente.layers.layer import Layer
 
 class Identity(Layer):
     """(batch, ...) -> the same tensor(s); masks pass through."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     supports_masking = True
 

@@ -7,6 +7,7 @@ from gradiente.utils import naming
 
 class InputLayer(Layer):
     """Holds a model input. ``shape`` excludes the batch axis; ``batch_size`` may fix it."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, shape=None, batch_size=None, dtype=None, name=None, input_shape=None,
                  batch_shape=None, batch_input_shape=None, sparse=False, **kwargs):

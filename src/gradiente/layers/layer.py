@@ -50,6 +50,10 @@ class Layer:
     """
 
     supports_masking = False
+    # True when ``call`` computes only through gradiente.ops on its inputs and weights (no
+    # randomness drawn in Python, no state updated in place): fit may then record one
+    # step and replay it (models.compiled_step). Layers must opt in.
+    traceable = False
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - set(_BASE_KWARGS)

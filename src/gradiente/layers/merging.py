@@ -25,6 +25,7 @@ def _mask_array(mask):
 
 class _Merge(Layer):
     """Base of the merge layers: checks it gets a list, and names inputs in errors."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     supports_masking = True
     min_inputs = 1

@@ -231,6 +231,7 @@ class LayerNormalization(_Normalization):
 
     Weights gamma, beta shaped like the normalized axes.
     """
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -263,6 +264,7 @@ class GroupNormalization(_Normalization):
     """Splits the channels (``axis``, default the last) into ``groups`` and normalizes each
     group of each sample over its channels and all spatial axes. (batch, ..., C) -> same shape.
     """
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

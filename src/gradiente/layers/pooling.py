@@ -12,6 +12,7 @@ from gradiente.ops import conv as conv_ops
 class Pooling(Layer):
     """Max or average over windows. (batch, *spatial, C) -> (batch, *out, C), where
     out = floor((n - pool) / stride) + 1 ('valid') or ceil(n / stride) ('same')."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     rank = None
     _primitive = None
@@ -123,6 +124,7 @@ class AveragePooling3D(Pooling):
 class GlobalPooling(Layer):
     """Max or mean over every spatial position: (batch, *spatial, C) -> (batch, C),
     or (batch, 1, …, 1, C) with ``keepdims=True``."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     rank = None
     _reduce = None

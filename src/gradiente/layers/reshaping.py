@@ -26,6 +26,7 @@ class Flatten(Layer):
     With ``data_format="channels_first"`` the channel axis is moved last before
     flattening, so the result matches the channels_last ordering of the same image.
     """
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -55,6 +56,7 @@ class Flatten(Layer):
 class Reshape(Layer):
     """(batch, ...) -> (batch, *target_shape). One entry of ``target_shape`` may be -1:
     it is inferred from the number of elements."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -109,6 +111,7 @@ class Reshape(Layer):
 class Permute(Layer):
     """Reorders the non-batch axes. ``dims`` is 1-based: ``Permute((2, 1))`` turns
     (batch, a, b) into (batch, b, a)."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
@@ -139,6 +142,7 @@ class Permute(Layer):
 
 class RepeatVector(Layer):
     """(batch, features) -> (batch, n, features): each vector repeated ``n`` times."""
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)

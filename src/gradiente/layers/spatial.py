@@ -10,6 +10,7 @@ from gradiente.layers.layer import Layer
 
 
 class _SpatialLayer(Layer):
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
     rank = None
 
     def __init__(self, data_format=None, **kwargs):

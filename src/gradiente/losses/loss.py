@@ -70,6 +70,11 @@ class Loss:
 class LossFunctionWrapper(Loss):
     """A Loss object around a per-sample loss function ``fn(y_true, y_pred, **kwargs)``."""
 
+    @property
+    def traceable(self):
+        """fit may replay this loss when it is one of ours (computed through ops only)."""
+        return getattr(self.fn, "__module__", "").startswith("gradiente.losses.")
+
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         super().__init__(reduction=reduction, name=name or getattr(fn, "__name__", None), dtype=dtype)
         self.fn = fn

@@ -24,6 +24,7 @@ class Functional(Model):
     one is taken as the tensor itself (as tf.keras 2 does), so the model then takes and
     returns single arrays.
     """
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name or default_model_name("model"), trainable=trainable, **kwargs)

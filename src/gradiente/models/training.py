@@ -5,6 +5,7 @@ variables, regularizers, the data's dtype and layout) is decided before the firs
 step is: gather a batch, forward under a tape, loss, backward, one optimizer call, metric
 updates.
 """
+import contextlib
 import math
 import warnings
 
@@ -13,6 +14,8 @@ import numpy as np
 from gradiente import backend
 from gradiente.autodiff.tape import GradientTape
 from gradiente.autodiff.tensor import Tensor
+from gradiente.models.compiled_step import CompiledStep, replayable
+from gradiente.models.compiled_step import _arrays as step_arrays
 from gradiente.ops import add, multiply
 from gradiente.utils.nest import flatten
 
@@ -208,9 +211,13 @@ class ArrayData:
     def _warn_nan(self):
         for label, arrays in (("x", self.xs), ("y", self.ys or [])):
             for i, a in enumerate(arrays):
-                if a.dtype.kind == "f" and not np.isfinite(a.sum(dtype=np.float64)):
+                # One pass: NaN and inf survive a sum. A float32 sum that overflows on huge
+                # but finite data only costs the exact count below.
+                if a.dtype.kind == "f" and a.size and not np.isfinite(np.add.reduce(a, axis=None)):
                     where = label if len(arrays) == 1 else f"{label}[{i}]"
                     bad = int(np.count_nonzero(~np.isfinite(a)))
+                    if not bad:
+                        continue
                     warnings.warn(
                         f"The training data `{where}` contains {bad} NaN or infinite value(s); "
                         "the loss will become NaN. Clean or impute them before training.",
@@ -251,10 +258,16 @@ class ArrayData:
                 idx = slice(start, start + b)
             else:
                 idx = order[start:start + b]
-            xb = _pack([a[idx] for a in self.xs], self.x_layout)
-            yb = None if self.ys is None else [a[idx] for a in self.ys]
-            swb = None if self.sw is None else self.sw[idx]
+            xb = _pack([_rows(a, idx) for a in self.xs], self.x_layout)
+            yb = None if self.ys is None else [_rows(a, idx) for a in self.ys]
+            swb = None if self.sw is None else _rows(self.sw, idx)
             yield xb, yb, swb
+
+
+def _rows(array, index):
+    """Rows of ``array``: a view for a slice, one gather (np.take, a little faster than
+    fancy indexing) for shuffled positions."""
+    return array[index] if type(index) is slice else np.take(array, index, axis=0)
 
 
 class IterableData:
@@ -369,6 +382,22 @@ class _Step:
     def variables(self):
         return self.model.trainable_weights
 
+    def forward_loss(self, xb, yb, swb, training):
+        """Predictions, loss (with regularization) and per-output losses, as Tensors."""
+        y_pred = _predictions(self.model, xb, training)
+        y_true = _targets(yb, len(y_pred))
+        loss, parts = self.loss(y_true, y_pred, swb)
+        for term in self.regularization():
+            loss = add(loss, term)
+        return loss, parts, y_pred
+
+    def train_eager(self, xb, yb, swb, trace=None):
+        """One step's loss, per-output losses, predictions and gradients, via the tape
+        (and recorded on ``trace`` when given)."""
+        with GradientTape() as tape, (trace if trace is not None else contextlib.nullcontext()):
+            loss, parts, y_pred = self.forward_loss(xb, yb, swb, True)
+        return loss, parts, y_pred, tape.gradient(loss, self.train_vars)
+
     def loss(self, y_true, y_pred, sample_weight):
         state = self.state
         total = None
@@ -393,8 +422,8 @@ class _Step:
         return extra
 
     def update_metrics(self, y_true, y_pred, sample_weight):
-        for entries, yt, yp in zip(self.state.metrics, y_true, y_pred):
-            pred = yp.data
+        """``y_pred``: one NumPy array per output."""
+        for entries, yt, pred in zip(self.state.metrics, y_true, y_pred):
             for _, metric in entries:
                 metric.update_state(yt, pred, sample_weight=sample_weight)
 
@@ -444,7 +473,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                        verbose=verbose, epochs=epochs, steps=steps)
     model.stop_training = False
     step = _Step(model, state)
-    train_vars = step.variables()
+    train_vars = step.train_vars = step.variables()
     optimizer = state.optimizer
     loss_tracker = _MeanTracker()
     logs = {}
@@ -452,6 +481,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     initial_epoch = _resume(model, cbs, initial_epoch)
     # Callbacks that inspect gradients (GradientMonitor) get them before each update.
     gradient_hooks = [c for c in cbs.callbacks if hasattr(c, "on_train_gradients")]
+    if replayable(model, state, gradient_hooks):
+        run_step = CompiledStep(step.train_eager, train_vars,
+                                predictions=any(entries for entries in state.metrics))
+        model._compiled_step = run_step  # kept for inspection (tests, curious users)
+    else:
+        def run_step(xb, yb, swb):
+            return step_arrays(*step.train_eager(xb, yb, swb))
     for epoch in range(initial_epoch, epochs):
         _reset_metrics(state, loss_tracker)
         cbs.on_epoch_begin(epoch)
@@ -460,21 +496,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             if batch_hooks:
                 cbs.on_train_batch_begin(batch)
             swb = _sample_weights(yb, swb, class_weight)
-            with GradientTape() as tape:
-                y_pred = _predictions(model, xb, True)
-                y_true = _targets(yb, len(y_pred))
-                loss, parts = step.loss(y_true, y_pred, swb)
-                extra = step.regularization()
-                if extra:
-                    for term in extra:
-                        loss = add(loss, term)
-            grads = tape.gradient(loss, train_vars)
+            result = run_step(xb, yb, swb)
             for hook in gradient_hooks:
-                hook.on_train_gradients(batch, grads, train_vars)
-            optimizer.apply(grads, train_vars)
-            n = len(y_true[0])
-            loss_tracker.update(float(loss.data), n, parts)
-            step.update_metrics(y_true, y_pred, swb)
+                hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
+            optimizer.apply(result.grads, train_vars)
+            loss_tracker.update(float(result.loss), len(yb[0]), result.parts)
+            step.update_metrics(yb, result.predictions, swb)
             if batch_hooks:
                 cbs.on_train_batch_end(batch, _logs(state, loss_tracker))
             if model.stop_training:
@@ -574,10 +601,11 @@ class _MeanTracker:
         self.parts = None
 
     def update(self, value, n, parts):
+        """``parts``: the per-output losses (arrays) of a multi-output model."""
         self.total += value * n
         self.count += n
         if len(parts) > 1:
-            values = [0.0 if p is None else float(p.data) * n for p in parts]
+            values = [0.0 if p is None else float(p) * n for p in parts]
             self.parts = values if self.parts is None else [a + b for a, b in zip(self.parts, values)]
 
     def result(self):
@@ -611,15 +639,12 @@ def _evaluate_data(model, state, data, callbacks):
     for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=False)):
         if batch_hooks:
             callbacks.on_test_batch_begin(batch)
-        y_pred = _predictions(model, xb, False)
-        y_true = _targets(yb, len(y_pred))
         if not state.resolved:
-            _resolve(state, model, y_true, y_pred)
-        loss, parts = step.loss(y_true, y_pred, swb)
-        for term in step.regularization():
-            loss = add(loss, term)
-        tracker.update(float(loss.data), len(y_true[0]), parts)
-        step.update_metrics(y_true, y_pred, swb)
+            y_pred = _predictions(model, xb, False)
+            _resolve(state, model, _targets(yb, len(y_pred)), y_pred)
+        loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
+        tracker.update(float(loss.data), len(yb[0]), [p if p is None else p.data for p in parts])
+        step.update_metrics(yb, [p.data for p in y_pred], swb)
         if batch_hooks:
             callbacks.on_test_batch_end(batch, _logs(state, tracker))
     if tracker.count == 0:
@@ -697,17 +722,11 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     _reset_metrics(state, tracker)
     xb, yb, swb = next(iter(data.batches()))
     swb = _sample_weights(yb, swb, class_weight)
-    variables = step.variables()
-    with GradientTape() as tape:
-        y_pred = _predictions(model, xb, True)
-        y_true = _targets(yb, len(y_pred))
-        loss, parts = step.loss(y_true, y_pred, swb)
-        for term in step.regularization():
-            loss = add(loss, term)
-    grads = tape.gradient(loss, variables)
-    state.optimizer.apply(grads, variables)
-    tracker.update(float(loss.data), len(y_true[0]), parts)
-    step.update_metrics(y_true, y_pred, swb)
+    step.train_vars = step.variables()
+    result = step_arrays(*step.train_eager(xb, yb, swb))
+    state.optimizer.apply(result.grads, step.train_vars)
+    tracker.update(float(result.loss), len(yb[0]), result.parts)
+    step.update_metrics(yb, result.predictions, swb)
     return _batch_result(model, state, tracker, return_dict)
 
 

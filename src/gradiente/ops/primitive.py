@@ -21,6 +21,7 @@ import functools
 import numpy as np
 
 from gradiente.autodiff import tape as _tape
+from gradiente.autodiff import trace as _trace
 from gradiente.autodiff.tensor import Tensor
 
 PRIMITIVES = {}  # name -> the public op; its .vjp is None for non-differentiable ops
@@ -37,6 +38,7 @@ def primitive(forward=None, *, name=None):
     op_name = name or forward.__name__
     active = _tape.ACTIVE_TAPES
     record = _tape.record
+    traces = _trace.ACTIVE_TRACES
 
     def op(*args, **params):
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
@@ -49,6 +51,9 @@ def primitive(forward=None, *, name=None):
         result = Tensor(out)
         if active and op.vjp is not None:
             record(op.vjp, result, args, arrays, params)
+        if traces:
+            for trace in traces:
+                trace.record(op, args, params, result)
         return result
 
     def defvjp(vjp):

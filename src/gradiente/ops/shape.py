@@ -20,7 +20,7 @@ def _positions(shape):
 @primitive
 def reshape(x, newshape):
     try:
-        return np.reshape(x, newshape)
+        return x.reshape(newshape) if type(x) is np.ndarray else np.reshape(x, newshape)
     except ValueError:
         raise ValueError(
             f"cannot reshape a tensor of shape {np.shape(x)} ({np.size(x)} elements) into {tuple(newshape)}"

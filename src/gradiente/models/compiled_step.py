@@ -1,0 +1,109 @@
+"""fit's training step, traced once and then replayed: the analogue of Keras compiling the
+step when ``run_eagerly=False`` (its default).
+
+For each batch signature (shapes and dtypes), the first step runs eagerly while a Trace
+records it; the next step with that signature runs eagerly *and* as a replay, and the
+replay is trusted only if loss, outputs and gradients agree bit for bit. From then on
+the step is a replay: the same primitives on the same arrays, without the layers, Tensors
+and tape around them (``benchmarks/mlp_epoch.py``: most of fit's overhead over hand-written
+NumPy). Models with a layer, loss or regularizer not known to be replayable, and runs
+with callbacks that watch gradients, stay eager.
+"""
+import numpy as np
+
+from gradiente.autodiff.trace import Trace, TraceError
+from gradiente.regularizers import Regularizer
+from gradiente.utils.nest import flatten
+
+
+def replayable(model, state, gradient_hooks):
+    """Whether every part of the step is known to be a pure function of batch and weights."""
+    if state.run_eagerly or gradient_hooks:
+        return False
+    for layer in model._flatten_layers():
+        if not getattr(type(layer), "traceable", False):
+            return False
+        regularizers = [layer.activity_regularizer] + [v.regularizer for v in layer._own_weights]
+        if any(r is not None and type(r).__module__ != Regularizer.__module__ for r in regularizers):
+            return False
+    return all(loss is None or getattr(loss, "traceable", False) for loss in state.losses)
+
+
+class StepResult:
+    """One training step's loss (a NumPy scalar), per-output losses, predictions (arrays)
+    and gradients (arrays, aligned with the variables)."""
+
+    __slots__ = ("loss", "parts", "predictions", "grads")
+
+    def __init__(self, loss, parts, predictions, grads):
+        self.loss, self.parts, self.predictions, self.grads = loss, parts, predictions, grads
+
+
+class CompiledStep:
+    """Runs ``eager(xb, yb, swb, trace)`` (which returns the step's Tensors) or its replay."""
+
+    def __init__(self, eager, variables, predictions=True):
+        self.eager = eager
+        self.variables = variables
+        self.predictions = predictions  # whether anything (a metric) reads the predictions
+        self.replays = {}   # signature -> Replay, or None when this signature stays eager
+        self.pending = {}   # signature -> Replay to check against the next eager step
+        self._n_pred = 0        # a replay's outputs: the predictions, then the output losses
+        self._has_part = []     # which outputs have a loss
+
+    def __call__(self, xb, yb, swb):
+        if type(xb) is np.ndarray:  # one input: skip the general flattening
+            arrays = [xb, *yb] if swb is None else [xb, *yb, swb]
+        else:
+            arrays = [a for a in flatten([xb, yb, swb]) if a is not None]
+        if not all(type(a) is np.ndarray for a in arrays):  # e.g. Tensors from a generator
+            return _arrays(*self.eager(xb, yb, swb, None))
+        signature = tuple([(a.shape, a.dtype) for a in arrays])
+        replay = self.replays.get(signature)
+        if replay is not None:
+            loss, outputs, grads = replay.run(arrays)
+            return StepResult(loss, self._parts(outputs), outputs[:self._n_pred], grads)
+        if signature in self.replays:
+            return _arrays(*self.eager(xb, yb, swb, None))
+        candidate = self.pending.pop(signature, None)
+        if candidate is not None:
+            result = _arrays(*self.eager(xb, yb, swb, None))
+            loss, outputs, grads = candidate.run(arrays)
+            replayed = StepResult(loss, self._parts(outputs), outputs[:self._n_pred], grads)
+            self.replays[signature] = candidate if _same(result, replayed) else None
+            return result
+        trace = Trace()
+        for a in arrays:
+            trace.add_input(a)
+        loss, parts, predictions, grads = self.eager(xb, yb, swb, trace)
+        try:
+            present = [p for p in parts if p is not None]
+            wanted = list(predictions) if self.predictions else []
+            self.pending[signature] = trace.compile(loss, self.variables, wanted + present)
+            self._n_pred, self._has_part = len(wanted), [p is not None for p in parts]
+        except TraceError:
+            self.replays[signature] = None
+        return _arrays(loss, parts, predictions, grads)
+
+    def _parts(self, outputs):
+        """Per-output losses from a replay's outputs, with None where an output has no loss."""
+        present = iter(outputs[self._n_pred:])
+        return [next(present) if has else None for has in self._has_part]
+
+
+def _arrays(loss, parts, predictions, grads):
+    """A StepResult of arrays from the eager step's Tensors."""
+    return StepResult(loss.data, [None if p is None else p.data for p in parts],
+                      [p.data for p in predictions], [None if g is None else g.data for g in grads])
+
+
+def _same(eager, replayed):
+    # zip stops at the replay's predictions: none when nothing reads them.
+    pairs = [(eager.loss, replayed.loss)] + list(zip(eager.predictions, replayed.predictions)) \
+        + list(zip(eager.parts, replayed.parts)) + list(zip(eager.grads, replayed.grads))
+    for a, b in pairs:
+        if (a is None) != (b is None):
+            return False
+        if a is not None and not np.array_equal(a, b, equal_nan=True):
+            return False
+    return True

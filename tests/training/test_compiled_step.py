@@ -1,0 +1,149 @@
+"""fit's traced-and-replayed step must give exactly what the eager step gives."""
+import numpy as np
+import pytest
+
+import gradiente as keras
+from gradiente import ops
+
+
+def data(n=150, features=6, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    x = rng.standard_normal((n, features)).astype(np.float32) + y[:, None]
+    return x, y
+
+
+def train(build, run_eagerly, epochs=4, **fit_kwargs):
+    keras.utils.set_random_seed(3)
+    model = build()
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], run_eagerly=run_eagerly)
+    x, y = data()
+    keras.utils.set_random_seed(4)
+    history = model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, **fit_kwargs)
+    return model, history
+
+
+def mlp():
+    return keras.Sequential([
+        keras.layers.Input(shape=[6]),
+        keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.l2(1e-3)),
+        keras.layers.Dense(8, activation="tanh"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+def assert_same(a, b):
+    (model_a, hist_a), (model_b, hist_b) = a, b
+    assert hist_a.history == hist_b.history
+    for wa, wb in zip(model_a.get_weights(), model_b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_replayed_training_equals_eager_bit_for_bit():
+    compiled = train(mlp, run_eagerly=False, validation_split=0.2)
+    eager = train(mlp, run_eagerly=True, validation_split=0.2)
+    assert_same(compiled, eager)
+    step = compiled[0]._compiled_step
+    # 120 training samples: full batches of 32 and a last one of 24, each replayed once checked.
+    assert sum(r is not None for r in step.replays.values()) == 2
+
+
+def test_run_eagerly_and_gradient_watchers_stay_eager():
+    model, _ = train(mlp, run_eagerly=True)
+    assert not hasattr(model, "_compiled_step")
+
+
+def test_functional_multi_output_replay_equals_eager():
+    def build():
+        a = keras.layers.Input(shape=[6], name="a")
+        h = keras.layers.Dense(8, activation="relu")(a)
+        out1 = keras.layers.Dense(3, activation="softmax", name="cls")(h)
+        out2 = keras.layers.Dense(1, name="reg")(keras.layers.concatenate([a, h]))
+        return keras.Model(inputs=a, outputs=[out1, out2])
+
+    x, y = data()
+    target = x.sum(axis=1, keepdims=True)
+    runs = []
+    for eager in (False, True):
+        keras.utils.set_random_seed(0)
+        model = build()
+        model.compile(optimizer="adam", loss=["sparse_categorical_crossentropy", "mse"],
+                      loss_weights=[1.0, 0.1], run_eagerly=eager)
+        history = model.fit(x, [y, target], epochs=3, verbose=0, shuffle=False)
+        runs.append((model, history))
+    assert_same(*runs)
+    assert any(r is not None for r in runs[0][0]._compiled_step.replays.values())
+
+
+def test_conv_model_replay_equals_eager():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[6, 6, 1]),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    rng = np.random.default_rng(1)
+    x = rng.random((64, 6, 6, 1)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    runs = []
+    for eager in (False, True):
+        keras.utils.set_random_seed(0)
+        model = build()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", run_eagerly=eager)
+        runs.append((model, model.fit(x, y, epochs=3, verbose=0)))
+    assert_same(*runs)
+
+
+class NoisyButClaimsTraceable(keras.layers.Layer):
+    """Draws its noise in Python: a replay would freeze it. It wrongly claims to be
+    traceable, so only the replay-vs-eager check can catch it."""
+
+    traceable = True
+
+    def call(self, inputs):
+        noise = keras.backend.rng().standard_normal(inputs.shape).astype(np.float32)
+        return ops.add(inputs, noise)
+
+
+def test_a_replay_that_disagrees_with_eager_is_never_used():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[6]),
+            NoisyButClaimsTraceable(),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    compiled = train(build, run_eagerly=False)
+    eager = train(build, run_eagerly=True)
+    assert all(r is None for r in compiled[0]._compiled_step.replays.values())
+    assert_same(compiled, eager)
+
+
+def test_layers_not_known_to_be_pure_keep_fit_eager():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[6]),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(0.5),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    model, history = train(build, run_eagerly=False)
+    assert not hasattr(model, "_compiled_step")
+    assert np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("callback", [keras.callbacks.GradientMonitor(verbose=0)])
+def test_gradient_watching_callbacks_get_the_eager_step(callback):
+    keras.utils.set_random_seed(0)
+    model = mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x, y = data()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    assert not hasattr(model, "_compiled_step")
+    assert callback.records
