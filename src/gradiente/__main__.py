@@ -84,10 +84,24 @@ def _cached(name):
     return os.path.exists(os.path.join(root, california_housing.FILENAME))
 
 
+def pictures(history):
+    """The activation panel and the learning curves, when matplotlib is installed."""
+    from gradiente.visualization import save_demo_plots
+
+    saved = save_demo_plots(history, directory=os.getcwd())
+    if saved:
+        for what, path in saved.items():
+            print(f"Saved the {what} plot to {path}")
+    else:
+        print("Install matplotlib (pip install 'gradiente[plot]') to also get the activation "
+              "panel and the learning curves as PNG files.")
+
+
 def main():
     start = time.perf_counter()
-    classifier()
+    history = classifier()
     wide_and_deep()
+    pictures(history)
     print(f"\nDone in {time.perf_counter() - start:.1f} s.")
 
 
