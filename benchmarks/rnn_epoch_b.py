@@ -28,6 +28,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "src"))
+
 SAMPLES, STEPS, FEATURES, UNITS, CLASSES, BATCH, LR = 10_000, 28, 28, 64, 10, 32, 0.01
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import gradiente as keras
-from gradiente.saving.atomic import atomic_write
+from gradiente.utils.atomic import atomic_write
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 

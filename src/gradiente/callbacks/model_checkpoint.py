@@ -1,33 +1,20 @@
 """``ModelCheckpoint``: save the model (or its weights) during training."""
 import math
 import os
-import tempfile
 
 import numpy as np
 
 from gradiente.callbacks.callback import Callback
 from gradiente.callbacks.logs import logs_dict
 from gradiente.callbacks.monitor import read_monitor, resolve_mode
+from gradiente.utils.atomic import atomic_write
 
 
 def save_weights_npz(path, weights):
-    """Write ``weights`` (a list of arrays) to ``path`` as ``arr_0, arr_1, ...`` in an ``.npz``.
-
-    Written to a temporary file in the same folder, flushed to disk, then renamed over
-    ``path``, so a crash never leaves a half-written checkpoint behind.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".ckpt-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, *[np.asarray(w) for w in weights])
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.unlink(tmp_path)
-        raise
+    """Write ``weights`` (a list of arrays) to ``path`` as ``arr_0, arr_1, ...`` in an
+    ``.npz``, atomically: a crash never leaves a half-written checkpoint behind."""
+    with atomic_write(path) as handle:
+        np.savez(handle, *[np.asarray(w) for w in weights])
     return path
 
 

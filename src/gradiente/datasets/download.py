@@ -6,8 +6,9 @@ another base URL (a local mirror, or a test server).
 """
 import hashlib
 import os
-import tempfile
 import warnings
+
+from gradiente.utils.atomic import atomic_write
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 DATA_DIR_ENV = "GRADIENTE_DATA_DIR"
@@ -86,49 +87,26 @@ def _download(url, path, sha256):
     import urllib.request
 
     print(f"Downloading data from {url}", flush=True)
-    fd, tmp_path = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path),
-                                    suffix=".part")
+    digest = hashlib.sha256()
     try:
-        digest = hashlib.sha256()
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as err:
-            if isinstance(err, urllib.error.HTTPError):
-                reason = f"HTTP {err.code}: {err.reason}"
-            else:
-                reason = getattr(err, "reason", None) or err
-            raise DatasetDownloadError(
-                f"Could not download {os.path.basename(path)} from {url} ({reason}). "
-                + _how_to_fix(url, path, sha256)
-            ) from err
-        received = digest.hexdigest()
-        if received != sha256:
-            raise DatasetDownloadError(
-                f"The file downloaded from {url} has SHA-256 {received}, but {sha256} was "
-                f"expected: the transfer was corrupted or the server's file changed. Try again. "
-                + _how_to_fix(url, path, sha256)
-            )
-        os.replace(tmp_path, path)
-        _fsync_directory(os.path.dirname(path))
-    finally:
-        if os.path.exists(tmp_path):
-            os.unlink(tmp_path)
-
-
-def _fsync_directory(directory):
-    """Make the rename itself durable; not possible on every OS, hence best effort."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        # The file appears under its name only complete and verified (utils.atomic).
+        with atomic_write(path) as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                digest.update(chunk)
+                out.write(chunk)
+            received = digest.hexdigest()
+            if received != sha256:
+                raise DatasetDownloadError(
+                    f"The file downloaded from {url} has SHA-256 {received}, but {sha256} was "
+                    f"expected: the transfer was corrupted or the server's file changed. Try again. "
+                    + _how_to_fix(url, path, sha256)
+                )
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as err:
+        if isinstance(err, urllib.error.HTTPError):
+            reason = f"HTTP {err.code}: {err.reason}"
+        else:
+            reason = getattr(err, "reason", None) or err
+        raise DatasetDownloadError(
+            f"Could not download {os.path.basename(path)} from {url} ({reason}). "
+            + _how_to_fix(url, path, sha256)
+        ) from err

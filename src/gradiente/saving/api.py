@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from gradiente.saving.archive import ArchiveReader, ArchiveWriter
-from gradiente.saving.atomic import atomic_write
+from gradiente.utils.atomic import atomic_write
 from gradiente.saving.compile_config import compile_from_config, compile_to_config
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.model_config import model_from_config, model_to_config

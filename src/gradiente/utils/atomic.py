@@ -1,4 +1,4 @@
-"""Crash-safe writes: a file is replaced only by a complete, fsync'ed new version.
+"""Crash-safe writes (models, checkpoints, downloaded data): a file is replaced only by a complete, fsync'ed new version.
 
 The new content goes to ``.<name>.<pid>-<random>.gradiente-tmp`` in the target's folder
 (same file system, so the rename is atomic), is flushed and fsync'ed, then renamed over
