@@ -98,6 +98,27 @@ def test_conv_model_replay_equals_eager():
     assert_same(*runs)
 
 
+def test_lstm_model_replay_equals_eager():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[5, 3]),
+            keras.layers.LSTM(4),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    rng = np.random.default_rng(2)
+    x = rng.random((48, 5, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 48)
+    runs = []
+    for eager in (False, True):
+        keras.utils.set_random_seed(0)
+        model = build()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", run_eagerly=eager)
+        runs.append((model, model.fit(x, y, batch_size=16, epochs=4, verbose=0)))
+    assert_same(*runs)
+    assert any(r is not None for r in runs[0][0]._compiled_step.replays.values())
+
+
 class NoisyButClaimsTraceable(keras.layers.Layer):
     """Draws its noise in Python: a replay would freeze it. It wrongly claims to be
     traceable, so only the replay-vs-eager check can catch it."""

@@ -586,6 +586,11 @@ class _DropoutCell(Layer):
     by ``RNN`` before its loop; a cell called on its own draws fresh ones per call.
     """
 
+    @property
+    def traceable(self):
+        """Pure ops unless dropout masks (drawn in Python) are in play."""
+        return self.dropout == 0 and self.recurrent_dropout == 0
+
     _gates = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
@@ -881,6 +886,11 @@ class RNN(Layer):
     """
 
     supports_masking = True
+
+    @property
+    def traceable(self):
+        """Built-in cells without dropout (drawn in Python) or carried state are pure ops."""
+        return not self.stateful and isinstance(self.cell, _DropoutCell) and self.cell.traceable
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):

@@ -21,7 +21,7 @@ def replayable(model, state, gradient_hooks):
     if state.run_eagerly or gradient_hooks:
         return False
     for layer in model._flatten_layers():
-        if not getattr(type(layer), "traceable", False):
+        if not getattr(layer, "traceable", False):
             return False
         regularizers = [layer.activity_regularizer] + [v.regularizer for v in layer._own_weights]
         if any(r is not None and type(r).__module__ != Regularizer.__module__ for r in regularizers):
