@@ -286,11 +286,14 @@ def _label_index(labels, axis, ndim):
     return None
 
 
-@primitive
-def sparse_softmax_cross_entropy(logits, labels, axis=-1):
-    """Per-sample -log softmax(logits)[label]. logits (N, ..., C), labels (N, ...) int."""
+@primitive(name="sparse_softmax_cross_entropy")
+def _sparse_softmax_cross_entropy(logits, labels, axis=-1, cache=None):
     z = logits - _max(logits, axis=axis, keepdims=True)
-    lse = np.log(_sum(np.exp(z), axis=axis))
+    e = np.exp(z)
+    total = _sum(e, axis=axis, keepdims=True)
+    # The VJP needs softmax(logits): keep it rather than exponentiate twice.
+    cache["probabilities"] = e / total
+    lse = np.log(total).squeeze(axis)
     index = _label_index(labels, axis, z.ndim)
     if index is not None:
         return lse - z[index]
@@ -298,18 +301,26 @@ def sparse_softmax_cross_entropy(logits, labels, axis=-1):
     return lse - np.squeeze(picked, axis=axis)
 
 
-@sparse_softmax_cross_entropy.defvjp
-def _(g, ans, needs, logits, labels, axis=-1):
-    grad = _softmax_array(logits, axis)
-    index = _label_index(labels, axis, grad.ndim)
+@_sparse_softmax_cross_entropy.defvjp
+def _(g, ans, needs, logits, labels, axis=-1, cache=None):
+    probabilities = cache.get("probabilities")
+    if probabilities is None or probabilities.shape != logits.shape:
+        probabilities = _softmax_array(logits, axis)
+    index = _label_index(labels, axis, logits.ndim)
     if index is not None:
-        grad[index] -= 1
-        grad *= g[:, None]
+        grad = probabilities * g[:, None]  # a new array: the cache may serve another gradient()
+        grad[index] -= g
     else:
+        grad = probabilities * np.expand_dims(g, axis)
         idx = np.expand_dims(labels, axis)
-        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=axis) - 1, axis=axis)
-        grad *= np.expand_dims(g, axis)
+        np.put_along_axis(grad, idx, np.take_along_axis(grad, idx, axis=axis) - np.expand_dims(g, axis),
+                          axis=axis)
     return grad, None, None
+
+
+def sparse_softmax_cross_entropy(logits, labels, axis=-1):
+    """Per-sample -log softmax(logits)[label]. logits (N, ..., C), labels (N, ...) int."""
+    return _sparse_softmax_cross_entropy(logits, labels, axis=axis, cache={})
 
 
 @primitive
