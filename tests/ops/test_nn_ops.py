@@ -8,7 +8,7 @@ import pytest
 from gradiente import ops
 from gradiente.autodiff import GradientTape, Tensor
 
-from ops_testlib import assert_forward, gradcheck, nonzero, rand
+from ops_testlib import assert_forward, gradcheck, rand
 
 _erf = np.vectorize(math.erf)
 

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-import gradiente as keras
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Save/load round trips: bit-exact predictions, resumed training, configs, JSON, weights."""
 import json
 import os
-import warnings
 
 import numpy as np
 import pytest

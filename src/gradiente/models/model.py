@@ -16,12 +16,11 @@ when it is given inputs and outputs, and only for ``Model`` itself, never for su
 """
 import numpy as np
 
-from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer, _call_signature, map_shapes
 from gradiente.layers.node import is_symbolic
 from gradiente.utils import naming
-from gradiente.utils.nest import flatten, map_structure
+from gradiente.utils.nest import map_structure
 
 _NOT_BUILT_HINT = (
     "Build it by calling it on data (model(x) or model.fit(...)), by calling "

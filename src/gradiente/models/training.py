@@ -2,20 +2,20 @@
 
 Everything that can be decided once (loss objects, metric objects, the list of trainable
 variables, regularizers, the data's dtype and layout) is decided before the first step, so a
-step is: gather a batch, forward under a tape, loss, backward, one optimizer call, metric
-updates.
+step is: gather a batch (``data_adapter``), forward under a tape, loss, backward, one optimizer
+call, metric updates; after the first steps, usually a replay of them (``compiled_step``).
 """
 import contextlib
-import math
-import warnings
 
 import numpy as np
 
-from gradiente import backend
 from gradiente.autodiff.tape import GradientTape
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models.compiled_step import CompiledStep, replayable
 from gradiente.models.compiled_step import _arrays as step_arrays
+from gradiente.models.data_adapter import (
+    ArrayData, IterableData, check_inputs, is_iterable_source, make_data, pack, structure,
+)
 from gradiente.ops import add, multiply
 from gradiente.utils.nest import flatten
 
@@ -140,219 +140,6 @@ def metrics_names(model):
     return names + [label for entries in state.metrics for label, _ in entries]
 
 
-# --- data --------------------------------------------------------------------------------
-def _to_array(value, what):
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
-        return value.to_numpy()
-    arr = np.asarray(value)
-    if arr.dtype == object:
-        raise TypeError(f"{what} could not be converted to a numeric array (got {type(value).__name__}).")
-    return arr
-
-
-def _structure(value, what):
-    """Arrays as a flat list, plus how to hand them to the model (single, list or dict)."""
-    if value is None:
-        return None, None
-    if isinstance(value, dict):
-        keys = list(value)
-        return [_to_array(value[k], f"{what}[{k!r}]") for k in keys], ("dict", keys)
-    if isinstance(value, (list, tuple)) and value and all(
-            isinstance(v, (np.ndarray, Tensor)) or hasattr(v, "to_numpy") for v in value):
-        return [_to_array(v, f"{what}[{i}]") for i, v in enumerate(value)], ("list", len(value))
-    return [_to_array(value, what)], ("single", None)
-
-
-def _pack(arrays, layout):
-    kind, info = layout
-    if kind == "single":
-        return arrays[0]
-    if kind == "list":
-        return list(arrays)
-    return dict(zip(info, arrays))
-
-
-class ArrayData:
-    """In-memory arrays served as batches; shuffled by a permutation once per epoch."""
-
-    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x"):
-        self.xs, self.x_layout = _structure(x, name)
-        if self.xs is None:
-            raise ValueError(f"No input data: `{name}` is None.")
-        self.ys, self.y_layout = _structure(y, "y")
-        self.sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight")
-        self._check_cardinality()
-        self.n = len(self.xs[0])
-        if self.n == 0:
-            raise ValueError("The dataset is empty: x has 0 samples, so there is nothing to train on.")
-        self.batch_size = batch_size
-        dtype = backend.standardize_dtype(getattr(model, "dtype", None))
-        # Cast float data once, not once per batch.
-        self.xs = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.xs]
-        if self.ys is not None:
-            self.ys = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.ys]
-        self._warn_nan()
-
-    def _check_cardinality(self):
-        sizes = {"x": [len(a) for a in self.xs]}
-        if self.ys is not None:
-            sizes["y"] = [len(a) for a in self.ys]
-        if self.sw is not None:
-            sizes["sample_weight"] = [len(self.sw)]
-        if len({n for ns in sizes.values() for n in ns}) > 1:
-            detail = "\n".join(f"  {k} sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
-            raise ValueError(
-                f"Data cardinality is ambiguous:\n{detail}\n"
-                "Make sure all arrays contain the same number of samples."
-            )
-
-    def _warn_nan(self):
-        for label, arrays in (("x", self.xs), ("y", self.ys or [])):
-            for i, a in enumerate(arrays):
-                # One pass: NaN and inf survive a sum. A float32 sum that overflows on huge
-                # but finite data only costs the exact count below.
-                if a.dtype.kind == "f" and a.size and not np.isfinite(np.add.reduce(a, axis=None)):
-                    where = label if len(arrays) == 1 else f"{label}[{i}]"
-                    bad = int(np.count_nonzero(~np.isfinite(a)))
-                    if not bad:
-                        continue
-                    warnings.warn(
-                        f"The training data `{where}` contains {bad} NaN or infinite value(s); "
-                        "the loss will become NaN. Clean or impute them before training.",
-                        UserWarning, stacklevel=4,
-                    )
-
-    def split(self, fraction):
-        """Split off the last ``fraction`` (before any shuffling) as validation data."""
-        split_at = int(math.floor(self.n * (1.0 - fraction)))
-        if split_at <= 0 or split_at >= self.n:
-            raise ValueError(
-                f"Training data contains {self.n} samples, which is not sufficient to split it into "
-                f"a validation and training set as specified by `validation_split={fraction}`."
-            )
-        val = object.__new__(ArrayData)
-        val.__dict__.update(self.__dict__)
-        val.xs = [a[split_at:] for a in self.xs]
-        val.ys = None if self.ys is None else [a[split_at:] for a in self.ys]
-        val.sw = None if self.sw is None else self.sw[split_at:]
-        val.n = self.n - split_at
-        self.xs = [a[:split_at] for a in self.xs]
-        self.ys = None if self.ys is None else [a[:split_at] for a in self.ys]
-        self.sw = None if self.sw is None else self.sw[:split_at]
-        self.n = split_at
-        return val
-
-    def steps(self):
-        return -(-self.n // self.batch_size)
-
-    def batches(self, shuffle=False, steps=None):
-        """Yield (x, y, sample_weight) batches; ``steps`` cycles through the data if needed."""
-        order = backend.rng().permutation(self.n) if shuffle else None
-        total = self.steps() if steps is None else steps
-        b = self.batch_size
-        for step in range(total):
-            start = (step % self.steps()) * b
-            if order is None:
-                idx = slice(start, start + b)
-            else:
-                idx = order[start:start + b]
-            xb = _pack([_rows(a, idx) for a in self.xs], self.x_layout)
-            yb = None if self.ys is None else [_rows(a, idx) for a in self.ys]
-            swb = None if self.sw is None else _rows(self.sw, idx)
-            yield xb, yb, swb
-
-
-def _rows(array, index):
-    """Rows of ``array``: a view for a slice, one gather (np.take, a little faster than
-    fancy indexing) for shuffled positions."""
-    return array[index] if type(index) is slice else np.take(array, index, axis=0)
-
-
-class IterableData:
-    """A Python generator/iterator, or a PyDataset-style object (``__len__``, ``__getitem__``)."""
-
-    def __init__(self, source, steps=None):
-        self.source = source
-        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__")
-        self._steps = steps
-        self.n = None
-
-    def steps(self):
-        if self._steps is not None:
-            return self._steps
-        if self.is_sequence:
-            return len(self.source)
-        return None
-
-    def batches(self, shuffle=False, steps=None):
-        steps = steps or self.steps()
-        if self.is_sequence:
-            order = backend.rng().permutation(len(self.source)) if shuffle else np.arange(len(self.source))
-            items = (self.source[int(i)] for i in order[:steps])
-        else:
-            items = self.source if steps is None else _take(self.source, steps)
-        for item in items:
-            yield _unpack_item(item)
-
-    def on_epoch_end(self):
-        if self.is_sequence and hasattr(self.source, "on_epoch_end"):
-            self.source.on_epoch_end()
-
-
-def _take(iterator, n):
-    iterator = iter(iterator)
-    for _ in range(n):
-        try:
-            yield next(iterator)
-        except StopIteration:
-            return
-
-
-def _unpack_item(item):
-    if not isinstance(item, tuple):
-        return item, None, None
-    if len(item) == 1:
-        return item[0], None, None
-    x, y = item[0], item[1]
-    sw = item[2] if len(item) > 2 else None
-    ys, _ = _structure(y, "y") if y is not None else (None, None)
-    return x, ys, sw
-
-
-def _is_iterable_source(x):
-    return not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) and not hasattr(x, "to_numpy") and (
-        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")))
-
-
-def _make_data(model, x, y, sample_weight, batch_size, steps=None, name="x"):
-    if batch_size is None:
-        batch_size = 32
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, received batch_size={batch_size!r}.")
-    if _is_iterable_source(x):
-        if y is not None:
-            raise ValueError("When x is a generator or a PyDataset, y must be None: the batches carry the targets.")
-        return IterableData(x, steps)
-    return ArrayData(model, x, y, sample_weight, int(batch_size), name)
-
-
-def _check_inputs(model, data):
-    """Wrong number of inputs for a multi-input model: say so before training."""
-    inputs = getattr(model, "inputs", None)
-    if not isinstance(data, ArrayData) or not inputs:
-        return
-    expected = len(inputs)
-    given = len(data.xs)
-    if expected != given:
-        names = getattr(model, "input_names", None) or []
-        raise ValueError(
-            f"Model '{model.name}' expects {expected} input(s){' (' + ', '.join(names) + ')' if names else ''}, "
-            f"but received {given} input array(s). Pass a list of {expected} arrays, or a dict keyed by input name."
-        )
-
-
 # --- one step ------------------------------------------------------------------------------
 def _predictions(model, xb, training):
     out = model(xb, training=training)
@@ -454,16 +241,16 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, received epochs={epochs!r}.")
     verbose = 1 if verbose == "auto" else int(verbose)
-    data = _make_data(model, x, y, sample_weight, batch_size, steps_per_epoch)
+    data = make_data(model, x, y, sample_weight, batch_size, steps_per_epoch)
     val_data = None
     if validation_data is not None:
         vx, vy, vsw = _unpack_validation(validation_data)
-        val_data = _make_data(model, vx, vy, vsw, validation_batch_size or data_batch(data), validation_steps, "validation x")
+        val_data = make_data(model, vx, vy, vsw, validation_batch_size or data_batch(data), validation_steps, "validation x")
     elif validation_split:
         if not isinstance(data, ArrayData):
             raise ValueError("validation_split is only supported for arrays, not generators or datasets.")
         val_data = data.split(validation_split)
-    _check_inputs(model, data)
+    check_inputs(model, data)
     if isinstance(data, ArrayData) and data.ys is None:
         raise ValueError("fit() needs targets: pass y=... (or batches of (x, y) from a generator).")
     _prepare(model, state, data, class_weight)
@@ -541,7 +328,7 @@ def data_batch(data):
 def _unpack_validation(validation_data):
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
         return validation_data[0], validation_data[1], validation_data[2] if len(validation_data) == 3 else None
-    if _is_iterable_source(validation_data):
+    if is_iterable_source(validation_data):
         return validation_data, None, None
     raise ValueError(
         "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
@@ -659,8 +446,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
     state = _state(model)
     verbose = 1 if verbose == "auto" else int(verbose)
-    data = _make_data(model, x, y, sample_weight, batch_size, steps)
-    _check_inputs(model, data)
+    data = make_data(model, x, y, sample_weight, batch_size, steps)
+    check_inputs(model, data)
     if isinstance(data, ArrayData) and data.ys is None:
         raise ValueError("evaluate() needs targets: pass y=....")
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
@@ -679,11 +466,11 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     from gradiente.callbacks import CallbackList
 
     verbose = 1 if verbose == "auto" else int(verbose)
-    data = _make_data(model, x, None, None, batch_size, steps)
-    _check_inputs(model, data)
+    data = make_data(model, x, None, None, batch_size, steps)
+    check_inputs(model, data)
     if verbose == 0 and callbacks is None and isinstance(data, ArrayData) and data.n <= data.batch_size:
         # One batch and nobody watching: skip the callback machinery (predict on one sample).
-        return _as_numpy(model(_pack(data.xs, data.x_layout), training=False))
+        return _as_numpy(model(pack(data.xs, data.x_layout), training=False))
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
                        epochs=1, steps=data.steps())
     cbs.on_predict_begin()
@@ -714,7 +501,7 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     """One optimizer step on one batch; returns the loss (and metrics) on it."""
     state = _state(model)
     data = ArrayData(model, x, y, sample_weight, batch_size=max(len(flatten_len(x)), 1))
-    _check_inputs(model, data)
+    check_inputs(model, data)
     if not state.resolved:
         _prepare(model, state, data, class_weight)
     step = _Step(model, state)
@@ -741,7 +528,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
 
 
 def flatten_len(x):
-    arrays, _ = _structure(x, "x")
+    arrays, _ = structure(x, "x")
     return arrays[0]
 
 

@@ -1,0 +1,225 @@
+"""Data for fit / evaluate / predict: arrays (NumPy, pandas, lists and dicts of them),
+Python generators and PyDataset-style sequences, served as (x, y, sample_weight) batches.
+
+Arrays are checked once (equal lengths, not empty, NaN warned about) and cast to the model's
+float dtype once, not per batch; each epoch shuffles by one permutation.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from gradiente import backend
+from gradiente.autodiff.tensor import Tensor
+
+
+def _to_array(value, what):
+    if isinstance(value, Tensor):
+        return value.data
+    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
+        return value.to_numpy()
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        raise TypeError(f"{what} could not be converted to a numeric array (got {type(value).__name__}).")
+    return arr
+
+
+def structure(value, what):
+    """Arrays as a flat list, plus how to hand them to the model (single, list or dict)."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict):
+        keys = list(value)
+        return [_to_array(value[k], f"{what}[{k!r}]") for k in keys], ("dict", keys)
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (np.ndarray, Tensor)) or hasattr(v, "to_numpy") for v in value):
+        return [_to_array(v, f"{what}[{i}]") for i, v in enumerate(value)], ("list", len(value))
+    return [_to_array(value, what)], ("single", None)
+
+
+def pack(arrays, layout):
+    kind, info = layout
+    if kind == "single":
+        return arrays[0]
+    if kind == "list":
+        return list(arrays)
+    return dict(zip(info, arrays))
+
+
+class ArrayData:
+    """In-memory arrays served as batches; shuffled by a permutation once per epoch."""
+
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x"):
+        self.xs, self.x_layout = structure(x, name)
+        if self.xs is None:
+            raise ValueError(f"No input data: `{name}` is None.")
+        self.ys, self.y_layout = structure(y, "y")
+        self.sw = None if sample_weight is None else _to_array(sample_weight, "sample_weight")
+        self._check_cardinality()
+        self.n = len(self.xs[0])
+        if self.n == 0:
+            raise ValueError("The dataset is empty: x has 0 samples, so there is nothing to train on.")
+        self.batch_size = batch_size
+        dtype = backend.standardize_dtype(getattr(model, "dtype", None))
+        # Cast float data once, not once per batch.
+        self.xs = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.xs]
+        if self.ys is not None:
+            self.ys = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.ys]
+        self._warn_nan()
+
+    def _check_cardinality(self):
+        sizes = {"x": [len(a) for a in self.xs]}
+        if self.ys is not None:
+            sizes["y"] = [len(a) for a in self.ys]
+        if self.sw is not None:
+            sizes["sample_weight"] = [len(self.sw)]
+        if len({n for ns in sizes.values() for n in ns}) > 1:
+            detail = "\n".join(f"  {k} sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+            raise ValueError(
+                f"Data cardinality is ambiguous:\n{detail}\n"
+                "Make sure all arrays contain the same number of samples."
+            )
+
+    def _warn_nan(self):
+        for label, arrays in (("x", self.xs), ("y", self.ys or [])):
+            for i, a in enumerate(arrays):
+                # One pass: NaN and inf survive a sum. A float32 sum that overflows on huge
+                # but finite data only costs the exact count below.
+                if a.dtype.kind == "f" and a.size and not np.isfinite(np.add.reduce(a, axis=None)):
+                    where = label if len(arrays) == 1 else f"{label}[{i}]"
+                    bad = int(np.count_nonzero(~np.isfinite(a)))
+                    if not bad:
+                        continue
+                    warnings.warn(
+                        f"The training data `{where}` contains {bad} NaN or infinite value(s); "
+                        "the loss will become NaN. Clean or impute them before training.",
+                        UserWarning, stacklevel=4,
+                    )
+
+    def split(self, fraction):
+        """Split off the last ``fraction`` (before any shuffling) as validation data."""
+        split_at = int(math.floor(self.n * (1.0 - fraction)))
+        if split_at <= 0 or split_at >= self.n:
+            raise ValueError(
+                f"Training data contains {self.n} samples, which is not sufficient to split it into "
+                f"a validation and training set as specified by `validation_split={fraction}`."
+            )
+        val = object.__new__(ArrayData)
+        val.__dict__.update(self.__dict__)
+        val.xs = [a[split_at:] for a in self.xs]
+        val.ys = None if self.ys is None else [a[split_at:] for a in self.ys]
+        val.sw = None if self.sw is None else self.sw[split_at:]
+        val.n = self.n - split_at
+        self.xs = [a[:split_at] for a in self.xs]
+        self.ys = None if self.ys is None else [a[:split_at] for a in self.ys]
+        self.sw = None if self.sw is None else self.sw[:split_at]
+        self.n = split_at
+        return val
+
+    def steps(self):
+        return -(-self.n // self.batch_size)
+
+    def batches(self, shuffle=False, steps=None):
+        """Yield (x, y, sample_weight) batches; ``steps`` cycles through the data if needed."""
+        order = backend.rng().permutation(self.n) if shuffle else None
+        total = self.steps() if steps is None else steps
+        b = self.batch_size
+        for step in range(total):
+            start = (step % self.steps()) * b
+            if order is None:
+                idx = slice(start, start + b)
+            else:
+                idx = order[start:start + b]
+            xb = pack([_rows(a, idx) for a in self.xs], self.x_layout)
+            yb = None if self.ys is None else [_rows(a, idx) for a in self.ys]
+            swb = None if self.sw is None else _rows(self.sw, idx)
+            yield xb, yb, swb
+
+
+def _rows(array, index):
+    """Rows of ``array``: a view for a slice, one gather (np.take, a little faster than
+    fancy indexing) for shuffled positions."""
+    return array[index] if type(index) is slice else np.take(array, index, axis=0)
+
+
+class IterableData:
+    """A Python generator/iterator, or a PyDataset-style object (``__len__``, ``__getitem__``)."""
+
+    def __init__(self, source, steps=None):
+        self.source = source
+        self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self._steps = steps
+        self.n = None
+
+    def steps(self):
+        if self._steps is not None:
+            return self._steps
+        if self.is_sequence:
+            return len(self.source)
+        return None
+
+    def batches(self, shuffle=False, steps=None):
+        steps = steps or self.steps()
+        if self.is_sequence:
+            order = backend.rng().permutation(len(self.source)) if shuffle else np.arange(len(self.source))
+            items = (self.source[int(i)] for i in order[:steps])
+        else:
+            items = self.source if steps is None else _take(self.source, steps)
+        for item in items:
+            yield _unpack_item(item)
+
+    def on_epoch_end(self):
+        if self.is_sequence and hasattr(self.source, "on_epoch_end"):
+            self.source.on_epoch_end()
+
+
+def _take(iterator, n):
+    iterator = iter(iterator)
+    for _ in range(n):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+
+
+def _unpack_item(item):
+    if not isinstance(item, tuple):
+        return item, None, None
+    if len(item) == 1:
+        return item[0], None, None
+    x, y = item[0], item[1]
+    sw = item[2] if len(item) > 2 else None
+    ys, _ = structure(y, "y") if y is not None else (None, None)
+    return x, ys, sw
+
+
+def is_iterable_source(x):
+    return not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) and not hasattr(x, "to_numpy") and (
+        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")))
+
+
+def make_data(model, x, y, sample_weight, batch_size, steps=None, name="x"):
+    if batch_size is None:
+        batch_size = 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive integer, received batch_size={batch_size!r}.")
+    if is_iterable_source(x):
+        if y is not None:
+            raise ValueError("When x is a generator or a PyDataset, y must be None: the batches carry the targets.")
+        return IterableData(x, steps)
+    return ArrayData(model, x, y, sample_weight, int(batch_size), name)
+
+
+def check_inputs(model, data):
+    """Wrong number of inputs for a multi-input model: say so before training."""
+    inputs = getattr(model, "inputs", None)
+    if not isinstance(data, ArrayData) or not inputs:
+        return
+    expected = len(inputs)
+    given = len(data.xs)
+    if expected != given:
+        names = getattr(model, "input_names", None) or []
+        raise ValueError(
+            f"Model '{model.name}' expects {expected} input(s){' (' + ', '.join(names) + ')' if names else ''}, "
+            f"but received {given} input array(s). Pass a list of {expected} arrays, or a dict keyed by input name."
+        )
