@@ -4,7 +4,7 @@ that trailing spaces are visible."""
 import numpy as np
 import pytest
 
-from gradiente import backend, layers, models
+from gradiente import layers, models
 
 
 LECTURE_MLP = """
