@@ -47,7 +47,7 @@ class _SpatialDropout(_Noise):
         self.rate = _check_rate(type(self).__name__, rate)
 
     def _noise_shape(self, shape):
-        raise NotImplementedError
+        raise NotImplementedError("SpatialDropout1D/2D define which axes share a draw (abstract)")
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0.0:
