@@ -349,3 +349,9 @@ def test_model_inputs_take_the_dtype_of_their_input():
     ids = layers.Input(shape=(3,), dtype="int32")
     model = models.Model(ids, Probe()(ids))
     assert model(np.array([[1.0, 2.0, 3.0]])).dtype == np.dtype("int32")
+
+
+def test_images_fed_to_a_flat_input_suggest_a_flatten_layer():
+    model = models.Sequential([layers.Dense(10, input_shape=[784])])
+    with pytest.raises(ValueError, match=r"add a Flatten layer first.*input_shape=\[28, 28\]"):
+        model.predict(np.zeros((4, 28, 28), np.float32), verbose=0)

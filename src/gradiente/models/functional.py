@@ -217,6 +217,10 @@ class Functional(Model):
                 hint = " It looks like one sample without the batch axis: use x[None, ...] (or x.reshape(1, ...))."
             elif len(shape) == rank - 1 and expected[-1] == 1:
                 hint = " Add the feature axis: x.reshape(-1, 1)."
+            elif len(shape) > rank == 2 and expected[1] == int(np.prod(shape[1:])):
+                hint = (f" Each sample is an array of shape {tuple(shape[1:])}: add a Flatten layer first "
+                        f"(keras.layers.Flatten(input_shape={list(shape[1:])})), or flatten the data "
+                        "with x.reshape(len(x), -1).")
             raise ValueError(
                 f"Model '{self.name}': input {i} ('{self.input_names[i]}') expects data of shape "
                 f"{expected} (None: any size), but received shape {tuple(shape)}.{hint}"
