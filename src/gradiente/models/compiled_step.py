@@ -8,6 +8,10 @@ the step is a replay: the same primitives on the same arrays, without the layers
 and tape around them (``benchmarks/mlp_epoch.py``: most of fit's overhead over hand-written
 NumPy). Models with a layer, loss or regularizer not known to be replayable, and runs
 with callbacks that watch gradients, stay eager.
+
+As with a compiled Keras step, Python state read while tracing is fixed for the rest of
+that ``fit`` call (say, a layer attribute a callback changes mid-training); pass
+``compile(run_eagerly=True)`` when a step must re-run its Python every time.
 """
 import numpy as np
 
