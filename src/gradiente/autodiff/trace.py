@@ -34,6 +34,7 @@ class Trace:
         self.inputs = []      # slots of the batch arrays, in registration order
         self.variables = []   # (slot, Variable)
         self.program = []     # (op, argument slots, params, output slot)
+        self.float_outputs = set()  # slots that can carry a gradient (the tape's rule)
 
     def __enter__(self):
         ACTIVE_TRACES.append(self)
@@ -72,6 +73,8 @@ class Trace:
         sources = [self._source(a) for a in args]
         out = self._new_slot(result.data)
         self.program.append((op, sources, params, out))
+        if result.data.dtype.kind in "fc":
+            self.float_outputs.add(out)
 
     def slot(self, tensor):
         """The slot holding ``tensor``'s value (raises TraceError if no op made it)."""
@@ -112,7 +115,7 @@ class Replay:
         tracked = set(s for s in self.source_slots if s is not None)
         backward = []
         for op, src, params, out in program:
-            if op.vjp is None:
+            if op.vjp is None or out not in trace.float_outputs:
                 continue
             needs = [s in tracked for s in src]
             if True in needs:
