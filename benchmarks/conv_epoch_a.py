@@ -107,9 +107,13 @@ def timed(epoch, x, y):
 def torch_in_subprocess(n):
     """PyTorch's epoch time, measured in a child process so that nothing gradiente sets up
     in this one (imports, allocator state) changes PyTorch's figure."""
+    import os
     import subprocess
 
-    done = subprocess.run([sys.executable, __file__, str(n), "--torch-only"], capture_output=True, text=True)
+    # The child imports this file, hence gradiente: keep gradiente's allocator tuning out of it.
+    env = {**os.environ, "GRADIENTE_MALLOC_TUNING": "0"}
+    done = subprocess.run([sys.executable, __file__, str(n), "--torch-only"], capture_output=True,
+                          text=True, env=env)
     lines = [line for line in done.stdout.splitlines() if line.startswith("TORCH ")]
     if not lines:
         return None

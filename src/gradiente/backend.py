@@ -4,7 +4,9 @@ Every other module asks here instead of hard-coding ``np.float32`` or creating i
 random generator, so ``set_floatx("float64")`` or ``utils.set_random_seed(0)`` changes
 the whole library at once.
 """
+import os as _os
 import random as _pyrandom
+import sys as _sys
 
 import numpy as np
 
@@ -96,3 +98,29 @@ def clear_session():
     from gradiente.utils import naming
 
     naming.reset()
+
+
+# --- memory allocator ---------------------------------------------------------------------
+# A training step frees its megabyte-sized arrays (activations, im2col columns, gradients)
+# and asks for the same sizes again on the next step. glibc's defaults serve such blocks
+# with mmap and hand them back to the OS on free, so every step page-faults them in again:
+# measured, 44% of a small CNN's epoch. Keeping freed blocks in the process is what deep-
+# learning frameworks' caching allocators do; GRADIENTE_MALLOC_TUNING=0 keeps glibc's defaults.
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_MALLOC_SETTINGS = {_M_MMAP_THRESHOLD: 64 << 20, _M_TRIM_THRESHOLD: 512 << 20, _M_TOP_PAD: 64 << 20}
+
+
+def tune_allocator():
+    """Keep freed large blocks in the process (Linux with glibc only). Returns whether applied."""
+    if not _sys.platform.startswith("linux") or _os.environ.get("GRADIENTE_MALLOC_TUNING", "1") == "0":
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # musl and other libcs have no mallopt
+        return False
+    return all(mallopt(param, value) == 1 for param, value in _MALLOC_SETTINGS.items())
+
+
+tune_allocator()
