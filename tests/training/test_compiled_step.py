@@ -159,12 +159,42 @@ def test_layers_not_known_to_be_pure_keep_fit_eager():
     assert np.isfinite(history.history["loss"]).all()
 
 
-@pytest.mark.parametrize("callback", [keras.callbacks.GradientMonitor(verbose=0)])
-def test_gradient_watching_callbacks_get_the_eager_step(callback):
+def test_gradient_monitor_sees_the_same_steps_when_they_are_replayed():
+    records = []
+    for eager in (False, True):
+        monitor = keras.callbacks.GradientMonitor(verbose=0)
+        keras.backend.clear_session()  # the same layer names in both runs
+        keras.utils.set_random_seed(0)
+        model = mlp()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", run_eagerly=eager)
+        x, y = data()
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[monitor])
+        records.append(monitor.records)
+        if not eager:
+            assert any(r is not None for r in model._compiled_step.replays.values())
+    replayed, eager = records
+    assert len(replayed) == len(eager) > 0
+    for a, b in zip(replayed, eager):
+        assert a["layer"] == b["layer"]
+        assert a["dead_fraction"] == b["dead_fraction"]
+        assert a["saturated_fraction"] == b["saturated_fraction"]
+        assert a["grad_norm"] == pytest.approx(b["grad_norm"])
+
+
+def test_a_callback_that_reads_gradients_but_cannot_follow_a_replay_keeps_fit_eager():
+    class Norms(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.seen = 0
+
+        def on_train_gradients(self, batch, grads, variables):
+            self.seen += 1
+
+    callback = Norms()
     keras.utils.set_random_seed(0)
     model = mlp()
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     x, y = data()
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
     assert not hasattr(model, "_compiled_step")
-    assert callback.records
+    assert callback.seen == 5

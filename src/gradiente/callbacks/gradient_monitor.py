@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from gradiente.autodiff.tape import ACTIVE_TAPES
+from gradiente.autodiff.tensor import Tensor
 from gradiente.callbacks.callback import Callback
 
 # sigmoid' = s(1-s) <= 1/4: below 1% of that when s is within 0.0025063 of 0 or 1.
@@ -68,12 +69,14 @@ class _ActivationStats:
         self.reset()
 
     def reset(self):
+        self.last = None     # the output of the latest training step (for fit's replay)
         self.active = None   # relu: units positive at least once this epoch
         self.saturated = 0   # sigmoid/tanh: outputs in the flat tails
         self.total = 0
 
     def observe(self, out):
-        a = getattr(out, "data", None)
+        """Count one training step's output (a Tensor, or its array in a replayed step)."""
+        a = out.data if isinstance(out, Tensor) else out
         if not isinstance(a, np.ndarray) or a.ndim < 2:
             return
         if self.kind == "relu":
@@ -146,6 +149,7 @@ class GradientMonitor(Callback):
             out = call(*args, **kwargs)
             if self._recording and ACTIVE_TAPES and kwargs.get("training") is not False:
                 stats.observe(out)
+                stats.last = out
             return out
 
         return call_and_observe
@@ -172,6 +176,17 @@ class GradientMonitor(Callback):
             stats.reset()
         steps = (self.params or {}).get("steps") or 0
         self._sample_every = max(1, steps // self.update_samples) if self.update_samples else 0
+
+    def watched_tensors(self):
+        """The monitored layers' outputs in the training step just run: fit, replaying
+        that step, passes their new values to ``on_train_step_values``."""
+        self._watched = [stats for stats in self._stats if stats.last is not None]
+        return [stats.last for stats in self._watched]
+
+    def on_train_step_values(self, arrays):
+        if self._recording:
+            for stats, array in zip(self._watched, arrays):
+                stats.observe(array)
 
     def on_train_gradients(self, batch, grads, variables):
         if not self._recording:

@@ -7,7 +7,7 @@ replay is trusted only if loss, outputs and gradients agree bit for bit. From th
 the step is a replay: the same primitives on the same arrays, without the layers, Tensors
 and tape around them (``benchmarks/mlp_epoch.py``: most of fit's overhead over hand-written
 NumPy). Models with a layer, loss or regularizer not known to be replayable, and runs
-with callbacks that watch gradients, stay eager.
+with callbacks that watch the step but cannot follow a replay, stay eager.
 
 As with a compiled Keras step, Python state read while tracing is fixed for the rest of
 that ``fit`` call (say, a layer attribute a callback changes mid-training); pass
@@ -21,8 +21,9 @@ from gradiente.utils.nest import flatten
 
 
 def replayable(model, state, gradient_hooks):
-    """Whether every part of the step is known to be a pure function of batch and weights."""
-    if state.run_eagerly or gradient_hooks:
+    """Whether every part of the step is known to be a pure function of batch and weights,
+    and every callback that watches the step can follow a replay (``watched_tensors``)."""
+    if state.run_eagerly or any(not hasattr(h, "watched_tensors") for h in gradient_hooks):
         return False
     for layer in model._flatten_layers():
         if not getattr(layer, "traceable", False):
@@ -44,16 +45,24 @@ class StepResult:
 
 
 class CompiledStep:
-    """Runs ``eager(xb, yb, swb, trace)`` (which returns the step's Tensors) or its replay."""
+    """Runs ``eager(xb, yb, swb, trace)`` (which returns the step's Tensors) or its replay.
 
-    def __init__(self, eager, variables, predictions=True):
+    ``watchers`` are callbacks that look at intermediate values (GradientMonitor): when a
+    step is traced they name the Tensors they read (``watched_tensors()``), and each replay
+    hands them those values as arrays (``on_train_step_values(arrays)``).
+    """
+
+    def __init__(self, eager, variables, predictions=True, watchers=()):
         self.eager = eager
         self.variables = variables
         self.predictions = predictions  # whether anything (a metric) reads the predictions
+        self.watchers = list(watchers)
         self.replays = {}   # signature -> Replay, or None when this signature stays eager
         self.pending = {}   # signature -> Replay to check against the next eager step
-        self._n_pred = 0        # a replay's outputs: the predictions, then the output losses
-        self._has_part = []     # which outputs have a loss
+        # A replay's outputs: the predictions, the output losses present, the watched values.
+        self._n_pred = 0
+        self._has_part = []
+        self._n_watched = []  # per watcher
 
     def __call__(self, xb, yb, swb):
         if type(xb) is np.ndarray:  # one input: skip the general flattening
@@ -65,15 +74,16 @@ class CompiledStep:
         signature = tuple([(a.shape, a.dtype) for a in arrays])
         replay = self.replays.get(signature)
         if replay is not None:
-            loss, outputs, grads = replay.run(arrays)
-            return StepResult(loss, self._parts(outputs), outputs[:self._n_pred], grads)
+            result, watched = self._split(*replay.run(arrays))
+            for watcher, values in zip(self.watchers, watched):
+                watcher.on_train_step_values(values)
+            return result
         if signature in self.replays:
             return _arrays(*self.eager(xb, yb, swb, None))
         candidate = self.pending.pop(signature, None)
         if candidate is not None:
             result = _arrays(*self.eager(xb, yb, swb, None))
-            loss, outputs, grads = candidate.run(arrays)
-            replayed = StepResult(loss, self._parts(outputs), outputs[:self._n_pred], grads)
+            replayed, _ = self._split(*candidate.run(arrays))
             self.replays[signature] = candidate if _same(result, replayed) else None
             return result
         trace = Trace()
@@ -83,16 +93,25 @@ class CompiledStep:
         try:
             present = [p for p in parts if p is not None]
             wanted = list(predictions) if self.predictions else []
-            self.pending[signature] = trace.compile(loss, self.variables, wanted + present)
+            watched = [list(w.watched_tensors()) for w in self.watchers]
+            outputs = wanted + present + [t for group in watched for t in group]
+            self.pending[signature] = trace.compile(loss, self.variables, outputs)
             self._n_pred, self._has_part = len(wanted), [p is not None for p in parts]
+            self._n_watched = [len(group) for group in watched]
         except TraceError:
             self.replays[signature] = None
         return _arrays(loss, parts, predictions, grads)
 
-    def _parts(self, outputs):
-        """Per-output losses from a replay's outputs, with None where an output has no loss."""
-        present = iter(outputs[self._n_pred:])
-        return [next(present) if has else None for has in self._has_part]
+    def _split(self, loss, outputs, grads):
+        """A replay's outputs as a StepResult and the watchers' values."""
+        n_pred, n_parts = self._n_pred, sum(self._has_part)
+        present = iter(outputs[n_pred:n_pred + n_parts])
+        parts = [next(present) if has else None for has in self._has_part]
+        watched, start = [], n_pred + n_parts
+        for n in self._n_watched:
+            watched.append(outputs[start:start + n])
+            start += n
+        return StepResult(loss, parts, outputs[:n_pred], grads), watched
 
 
 def _arrays(loss, parts, predictions, grads):

@@ -270,7 +270,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     gradient_hooks = [c for c in cbs.callbacks if hasattr(c, "on_train_gradients")]
     if replayable(model, state, gradient_hooks):
         run_step = CompiledStep(step.train_eager, train_vars,
-                                predictions=any(entries for entries in state.metrics))
+                                predictions=any(entries for entries in state.metrics),
+                                watchers=gradient_hooks)
         model._compiled_step = run_step  # kept for inspection (tests, curious users)
     else:
         def run_step(xb, yb, swb):
