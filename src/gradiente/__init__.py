@@ -7,14 +7,14 @@ __version__ = "0.1.0"
 from gradiente import backend, ops
 from gradiente.autodiff import GradientTape, Tensor, Variable
 from gradiente.ops import convert_to_tensor, stop_gradient
-from gradiente import activations, constraints, initializers, regularizers, testing, utils
+from gradiente import activations, config, constraints, initializers, regularizers, testing, utils
 from gradiente import layers, models, optimizers, losses, metrics, callbacks, datasets
 from gradiente.layers import Input, Layer
 from gradiente.models import Model, Sequential
 
 __all__ = [
     "backend", "ops", "GradientTape", "Tensor", "Variable", "convert_to_tensor", "stop_gradient",
-    "activations", "constraints", "initializers", "regularizers", "testing", "utils", "layers",
+    "activations", "config", "constraints", "initializers", "regularizers", "testing", "utils", "layers",
     "models", "optimizers", "losses", "metrics", "callbacks", "datasets", "Input", "Layer",
     "Model", "Sequential",
 ]

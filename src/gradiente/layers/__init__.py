@@ -29,9 +29,10 @@ from gradiente.layers.spatial import (
     ZeroPadding2D, ZeroPadding3D,
 )
 from gradiente.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization
-from gradiente.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.masking import Masking
 from gradiente.layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell
 from gradiente.layers.wrappers import Bidirectional, TimeDistributed
 from gradiente.layers.lambda_layer import Lambda
+from gradiente.layers.preprocessing import Normalization, Rescaling

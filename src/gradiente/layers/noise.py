@@ -1,7 +1,8 @@
 """Regularization by noise, active only in training (``training=True``); identity otherwise.
 
 SpatialDropout1D/2D drop whole feature maps (channels) instead of single values;
-GaussianNoise adds N(0, stddev²); GaussianDropout multiplies by N(1, rate / (1 - rate)).
+GaussianNoise adds N(0, stddev²); GaussianDropout multiplies by N(1, rate / (1 - rate));
+AlphaDropout drops units to SELU's saturation value and keeps mean and variance.
 Randomness comes from ``backend.rng()``, or from the layer's own ``seed``.
 """
 import numpy as np
@@ -141,4 +142,35 @@ class GaussianDropout(_Noise):
     def get_config(self):
         config = super().get_config()
         config["rate"] = self.rate
+        return config
+
+
+class AlphaDropout(_Noise):
+    """Dropout for self-normalizing (SELU) networks: dropped units take SELU's negative
+    saturation value, then an affine correction keeps the mean and variance of
+    standardized inputs. Identity unless ``training``."""
+
+    # -scale * alpha of SELU: where a SELU unit saturates.
+    _SATURATION = -1.7580993408473766
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.rate = _check_rate("AlphaDropout", rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+
+    def call(self, inputs, training=None):
+        if not training or self.rate == 0.0:
+            return inputs
+        rate, sat = self.rate, self._SATURATION
+        shape = inputs.shape if self.noise_shape is None else tuple(
+            n if n is not None else d for n, d in zip(self.noise_shape, inputs.shape))
+        keep = (self._generator().random(shape) >= rate).astype(inputs.dtype)
+        a = ((1 - rate) * (1 + rate * sat ** 2)) ** -0.5
+        b = -a * sat * rate
+        kept = ops.multiply(inputs, keep * a)
+        return ops.add(kept, ((1 - keep) * (a * sat) + b).astype(inputs.dtype))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(rate=self.rate, noise_shape=self.noise_shape)
         return config

@@ -1,0 +1,11 @@
+"""``keras.config``: the global settings, under the names Keras 3 gives them."""
+from gradiente.backend import (  # noqa: F401 - re-exported
+    epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
+)
+
+
+def enable_unsafe_deserialization():
+    """Allow ``load_model`` to rebuild Lambda layers from saved bytecode (trusted files only)."""
+    from gradiente.saving import enable_unsafe_deserialization as enable
+
+    enable()

@@ -1,0 +1,122 @@
+"""Preprocessing inside the model: Rescaling (x · scale + offset) and Normalization
+((x − mean) / std, with mean and variance learned from data by ``adapt``)."""
+import numpy as np
+
+from gradiente import backend, ops
+from gradiente.autodiff.tensor import Tensor
+from gradiente.layers.layer import Layer
+
+
+class Rescaling(Layer):
+    """``inputs * scale + offset``, e.g. ``Rescaling(1 / 255)`` for 8-bit images. Any shape."""
+
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = float(scale), float(offset)
+
+    def call(self, inputs):
+        out = ops.multiply(inputs, np.asarray(self.scale, dtype=self._dtype))
+        return ops.add(out, np.asarray(self.offset, dtype=self._dtype)) if self.offset else out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(scale=self.scale, offset=self.offset)
+        return config
+
+
+class Normalization(Layer):
+    """Standardizes features: ``(inputs - mean) / sqrt(variance)``, per index of ``axis``
+    (default the last: one mean and variance per feature). (batch, ..., n) -> same shape.
+
+    The statistics come from ``mean=``/``variance=``, or from ``layer.adapt(data)``; they are
+    non-trainable weights (``mean``, ``variance``, ``count``), so they are saved with the model.
+    ``invert=True`` maps standardized values back.
+    """
+
+    traceable = True  # call is ops on inputs and weights only: fit may replay it
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        if axis is None:
+            axis = ()
+        self.axis = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        if (mean is None) != (variance is None):
+            raise ValueError(
+                f"Normalization '{self.name}': give both `mean` and `variance`, or neither "
+                "(then call layer.adapt(data) to compute them)."
+            )
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = bool(invert)
+
+    def build(self, input_shape):
+        ndim = len(input_shape)
+        axes = tuple(a % ndim for a in self.axis)
+        if 0 in axes:
+            raise ValueError(f"Normalization '{self.name}': `axis` cannot include the batch axis 0.")
+        for a in axes:
+            if input_shape[a] is None:
+                raise ValueError(
+                    f"Normalization '{self.name}': axis {a} of the input shape {tuple(input_shape)} "
+                    "must be known to keep one mean and variance per index."
+                )
+        self._axes = axes
+        self._reduce_axes = tuple(a for a in range(ndim) if a not in axes)
+        stats_shape = tuple(input_shape[a] for a in axes)
+        self._broadcast_shape = tuple(input_shape[a] if a in axes else 1 for a in range(ndim))
+        self.mean = self.add_weight("mean", stats_shape, initializer="zeros", trainable=False)
+        self.variance = self.add_weight("variance", stats_shape, initializer="ones", trainable=False)
+        self.count = self.add_weight("count", (), dtype="int64", initializer="zeros", trainable=False)
+        if self.input_mean is not None:
+            self.mean.assign(np.broadcast_to(np.asarray(self.input_mean, dtype=self._dtype), stats_shape))
+            self.variance.assign(np.broadcast_to(np.asarray(self.input_variance, dtype=self._dtype), stats_shape))
+        self.built = True
+
+    def adapt(self, data):
+        """Compute the mean and variance of ``data`` (an array or Tensor, batch axis first)."""
+        array = np.asarray(data.data if isinstance(data, Tensor) else getattr(data, "values", data))
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Normalization '{self.name}'.adapt needs numeric data, received dtype {array.dtype}.")
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.shape[0] == 0:
+            raise ValueError(f"Normalization '{self.name}'.adapt received no samples.")
+        if not self.built:
+            self._maybe_build((None,) + array.shape[1:])
+        expected = tuple(array.shape[a] for a in self._axes)
+        if expected != self.mean.shape:
+            raise ValueError(
+                f"Normalization '{self.name}' was built for {self.mean.shape} statistics, but data of "
+                f"shape {array.shape} gives {expected}."
+            )
+        values = array.astype(np.float64)
+        self.mean.assign(values.mean(axis=self._reduce_axes).reshape(self.mean.shape))
+        self.variance.assign(values.var(axis=self._reduce_axes).reshape(self.variance.shape))
+        self.count.assign(np.int64(array.size // max(int(np.prod(expected)), 1)))
+
+    def call(self, inputs):
+        # Statistics come from mean=/variance=, or from adapt (or a loaded model): count > 0.
+        if self.input_mean is None and not self.count.data:
+            raise ValueError(
+                f"Normalization layer '{self.name}' has no statistics yet: call "
+                f"layer.adapt(training_data) before using it (or pass mean= and variance=)."
+            )
+        mean = ops.reshape(self.mean, self._broadcast_shape)
+        std = ops.maximum(ops.sqrt(ops.reshape(self.variance, self._broadcast_shape)), backend.epsilon())
+        if self.invert:
+            return ops.add(ops.multiply(inputs, std), mean)
+        return ops.divide(ops.subtract(inputs, mean), std)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, invert=self.invert,
+                      mean=None if self.input_mean is None else np.asarray(self.input_mean).tolist(),
+                      variance=None if self.input_variance is None else np.asarray(self.input_variance).tolist())
+        return config
