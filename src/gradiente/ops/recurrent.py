@@ -209,6 +209,9 @@ def _lstm_steps(xp, h0, c0, kernel, mask, rec_mask, activation="tanh", recurrent
         s = np.full(four_u, 0.5, dtype=xp.dtype)
         s[2 * u:3 * u] = 1
         b = 1 - s
+        # The scaling by s, done once on the weights and the projection instead of at every
+        # step; exact, as s is 1/2 or 1.
+        kernel, xp = kernel * s, xp * s
     h, c = h0, c0
     for t in range(steps):
         hr = h if rec_mask is None else h * rec_mask
@@ -216,7 +219,6 @@ def _lstm_steps(xp, h0, c0, kernel, mask, rec_mask, activation="tanh", recurrent
         z += xp[t]
         gt = G[t]
         if fast:
-            z *= s
             np.tanh(z, out=z)
             np.multiply(z, s, out=gt)
             gt += b
