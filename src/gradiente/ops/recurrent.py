@@ -270,6 +270,8 @@ def _lstm_steps_vjp(g, needs, xp, h0, c0, kernel, mask, rec_mask, activation="ta
     else:
         dh, dc = np.zeros_like(h0), np.array(g[steps], dtype=xp.dtype)
     tmp = np.empty_like(dh)
+    spare = np.empty_like(dh)  # dh of the previous step is computed into it: no allocation per step
+    dZ_flat = dZ.reshape(steps, batch, four_u)
     for t in range(steps - 1, -1, -1):
         if not last_only:
             dh += g[t]
@@ -283,7 +285,7 @@ def _lstm_steps_vjp(g, needs, xp, h0, c0, kernel, mask, rec_mask, activation="ta
         np.multiply(dh, W[t, :, 3], out=dZ[t, :, 3])
         if t == 0 and not (needs[1] or needs[2]):
             break
-        dh = np.matmul(dZ[t].reshape(batch, four_u), kernel_t)
+        dh, spare = np.matmul(dZ_flat[t], kernel_t, out=spare), dh
         if rec_mask is not None:
             dh *= rec_mask
         dc *= F[t]
