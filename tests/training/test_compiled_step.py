@@ -144,12 +144,27 @@ def test_a_replay_that_disagrees_with_eager_is_never_used():
     assert_same(compiled, eager)
 
 
+def test_dropout_masks_are_drawn_afresh_in_replayed_steps():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[6]),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    compiled = train(build, run_eagerly=False)
+    eager = train(build, run_eagerly=True)
+    assert any(r is not None for r in compiled[0]._compiled_step.replays.values())
+    assert_same(compiled, eager)
+
+
 def test_layers_not_known_to_be_pure_keep_fit_eager():
     def build():
         return keras.Sequential([
             keras.layers.Input(shape=[6]),
             keras.layers.Dense(8, activation="relu"),
-            keras.layers.Dropout(0.5),
+            keras.layers.Dropout(0.5, seed=1),
             keras.layers.BatchNormalization(),
             keras.layers.Dense(3, activation="softmax"),
         ])

@@ -40,11 +40,16 @@ class Dropout(Layer):
                     f"per axis of its input, which has shape {tuple(shape)}."
                 )
             shape = tuple(s if n is None else n for n, s in zip(self.noise_shape, shape))
-        # Drawn at call time: set_random_seed replaces the library's generator.
-        rng = self._rng if self._rng is not None else backend.rng()
-        keep = rng.random(shape, dtype=np.float32) >= self.rate
-        scale = keep.astype(inputs.dtype) * np.asarray(1.0 / (1.0 - self.rate), dtype=inputs.dtype)
-        return ops.multiply(inputs, scale)
+        # The mask is drawn inside the op, at call time (set_random_seed replaces the
+        # library's generator), so fit's replayed steps draw new masks too.
+        return ops.dropout(inputs, rate=self.rate, noise_shape=None if shape == inputs.shape else shape,
+                           generator=self._rng, cache={})
+
+    @property
+    def traceable(self):
+        """Replayable when drawing from the library's generator, whose state fit can rewind
+        to check a replay against the eager step."""
+        return self._rng is None
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -15,6 +15,7 @@ that ``fit`` call (say, a layer attribute a callback changes mid-training); pass
 """
 import numpy as np
 
+from gradiente import backend
 from gradiente.autodiff.trace import Trace, TraceError
 from gradiente.regularizers import Regularizer
 from gradiente.utils.nest import flatten
@@ -82,8 +83,14 @@ class CompiledStep:
             return _arrays(*self.eager(xb, yb, swb, None))
         candidate = self.pending.pop(signature, None)
         if candidate is not None:
+            # The check replays the step with the random draws the eager step made (dropout
+            # masks come from the library's generator), then leaves the stream where eager left it.
+            rng = backend.rng().bit_generator
+            before = rng.state
             result = _arrays(*self.eager(xb, yb, swb, None))
+            after, rng.state = rng.state, before
             replayed, _ = self._split(*candidate.run(arrays))
+            rng.state = after
             self.replays[signature] = candidate if _same(result, replayed) else None
             return result
         trace = Trace()

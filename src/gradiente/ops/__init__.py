@@ -22,7 +22,7 @@ from gradiente.ops.shape import (
 )
 from gradiente.ops.linalg import dot, einsum, matmul, tensordot
 from gradiente.ops.nn import (
-    dense, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
+    dense, dropout, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
     mish, one_hot, relu, relu6, selu, sigmoid, sigmoid_cross_entropy, silu, softmax,
     softmax_cross_entropy, softplus, softsign, sparse_softmax_cross_entropy, swish, tanh,
 )

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.ops.math import erf_array, multiply
 from gradiente.ops.primitive import primitive
@@ -236,8 +237,6 @@ def mish(x):
 
 def one_hot(x, num_classes, axis=-1, dtype=None):
     """Integer labels (...,) -> one-hot vectors (..., num_classes). No gradient."""
-    from gradiente import backend
-
     labels = np.asarray(x.data if isinstance(x, Tensor) else x)
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
@@ -248,6 +247,23 @@ def one_hot(x, num_classes, axis=-1, dtype=None):
     if axis not in (-1, out.ndim - 1):
         out = np.moveaxis(out, -1, axis)
     return Tensor(out)
+
+
+@primitive
+def dropout(x, rate=0.5, noise_shape=None, generator=None, cache=None):
+    """Inverted dropout: each element zeroed with probability ``rate``, the rest scaled by
+    1 / (1 - rate). The mask is drawn here, from ``generator`` or else the library's, so a
+    replayed training step draws a fresh one; ``noise_shape`` broadcasts it over ``x``."""
+    rng = generator if generator is not None else backend.rng()
+    keep = rng.random(x.shape if noise_shape is None else noise_shape, dtype=np.float32) >= rate
+    scale = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
+    cache["scale"] = scale
+    return x * scale
+
+
+@dropout.defvjp
+def _(g, ans, needs, x, rate=0.5, noise_shape=None, generator=None, cache=None):
+    return (g * cache["scale"],)
 
 
 # --- fused ops for the training hot path ---------------------------------------------
