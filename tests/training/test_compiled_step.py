@@ -159,6 +159,22 @@ def test_dropout_masks_are_drawn_afresh_in_replayed_steps():
     assert_same(compiled, eager)
 
 
+def test_batch_normalization_replay_updates_moving_statistics_as_eager_does():
+    def build():
+        return keras.Sequential([
+            keras.layers.Input(shape=[6]),
+            keras.layers.Dense(16),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ])
+
+    compiled = train(build, run_eagerly=False)
+    eager = train(build, run_eagerly=True)
+    assert any(r is not None for r in compiled[0]._compiled_step.replays.values())
+    assert_same(compiled, eager)  # get_weights includes moving_mean and moving_variance
+
+
 def test_layers_not_known_to_be_pure_keep_fit_eager():
     def build():
         return keras.Sequential([

@@ -102,11 +102,11 @@ class Replay:
         self.outputs = output_slots
         self.source_slots = [var_slot.get(id(v)) for v in sources]
         # Ops whose results neither the target nor a requested output needs (a softmax
-        # whose probabilities no metric reads) are dropped: ops have no side effects.
+        # whose probabilities no metric reads) are dropped, unless they declare a side effect.
         live = {target_slot, *output_slots}
         program = []
         for op, src, params, out in reversed(trace.program):
-            if out in live:
+            if out in live or getattr(op, "has_side_effects", False):
                 live.update(src)
                 program.append((op, src, params, out))
         program.reverse()

@@ -2,49 +2,15 @@
 
 All three compute ``gamma · (x - mean) / sqrt(var + epsilon) + beta`` and differ in which
 axes the mean and (biased) variance are taken over. The training-mode forward and its
-gradient are one fused primitive, ``normalize``: composing it from ops would cost about ten
-tape records and as many passes over the activations.
+gradient are one fused primitive, ``ops.normalization.normalize``: composing it from ops
+would cost about ten tape records and as many passes over the activations.
 """
 import numpy as np
 
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
-from gradiente.ops.primitive import primitive
-
-
-@primitive
-def normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None):
-    """(x - mean) / sqrt(var + epsilon) · gamma + beta, with mean and variance over ``axes``.
-
-    gamma and beta (or None) broadcast against x. ``stats``, a dict, receives the batch mean
-    and variance (for moving averages) and what the gradient needs.
-    """
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(np.square(centered), axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + epsilon)
-    x_hat = centered
-    x_hat *= inv_std
-    stats.update(mean=mean, var=var, inv_std=inv_std, x_hat=x_hat)
-    out = x_hat * gamma if gamma is not None else x_hat.copy()
-    if beta is not None:
-        out += beta
-    return out
-
-
-@normalize.defvjp
-def _(g, ans, needs, x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None):
-    x_hat, inv_std = stats["x_hat"], stats["inv_std"]
-    g_gamma = g * x_hat if gamma is not None and needs[1] else None  # summed by the engine
-    g_x = None
-    if needs[0]:
-        d_hat = g * gamma if gamma is not None else g
-        # d/dx of the normalized value: (d_hat - mean(d_hat) - x_hat · mean(d_hat · x_hat)) / std
-        g_x = d_hat - d_hat.mean(axis=axes, keepdims=True)
-        g_x -= x_hat * np.mean(d_hat * x_hat, axis=axes, keepdims=True)
-        g_x *= inv_std
-    return g_x, g_gamma, (g if beta is not None and needs[2] else None)
+from gradiente.ops.normalization import normalize
 
 
 def _axes_list(axis, owner):
@@ -76,6 +42,10 @@ def _optional(fn, value):
 
 class _Normalization(Layer):
     """Shared options: epsilon, center (beta), scale (gamma), their initializers and penalties."""
+
+    # call is ops on inputs and weights; BatchNormalization's moving statistics are updated
+    # by its op (ops.normalization), so fit may replay all three.
+    traceable = True
 
     supports_masking = True
 
@@ -193,16 +163,9 @@ class BatchNormalization(_Normalization):
         rank = inputs.ndim
         gamma, beta = self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank)
         if training and self.trainable:
-            stats = {}
-            out = normalize(inputs, gamma, beta, axes=self._reduce_axes, epsilon=self.epsilon, stats=stats)
-            mean = stats["mean"].reshape(self.moving_mean.shape)
-            var = stats["var"].reshape(self.moving_variance.shape)
-            m = self.momentum
-            self.moving_mean.data *= m
-            self.moving_mean.data += (1 - m) * mean.astype(self.moving_mean.dtype)
-            self.moving_variance.data *= m
-            self.moving_variance.data += (1 - m) * var.astype(self.moving_variance.dtype)
-            return out
+            # The op itself updates the moving statistics, so a replayed step does too.
+            return normalize(inputs, gamma, beta, axes=self._reduce_axes, epsilon=self.epsilon, stats={},
+                             moving=(self.moving_mean, self.moving_variance, self.momentum))
         # Inference: an affine map with constants from the moving statistics.
         inv = 1.0 / np.sqrt(self.moving_variance.data + self.epsilon)
         mean = self.moving_mean.data
@@ -231,7 +194,6 @@ class LayerNormalization(_Normalization):
 
     Weights gamma, beta shaped like the normalized axes.
     """
-    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
@@ -264,7 +226,6 @@ class GroupNormalization(_Normalization):
     """Splits the channels (``axis``, default the last) into ``groups`` and normalizes each
     group of each sample over its channels and all spatial axes. (batch, ..., C) -> same shape.
     """
-    traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

@@ -53,9 +53,10 @@ class CompiledStep:
     hands them those values as arrays (``on_train_step_values(arrays)``).
     """
 
-    def __init__(self, eager, variables, predictions=True, watchers=()):
+    def __init__(self, eager, variables, predictions=True, watchers=(), state=()):
         self.eager = eager
         self.variables = variables
+        self.state = list(state)  # variables a step updates in place (moving statistics)
         self.predictions = predictions  # whether anything (a metric) reads the predictions
         self.watchers = list(watchers)
         self.replays = {}   # signature -> Replay, or None when this signature stays eager
@@ -85,13 +86,19 @@ class CompiledStep:
         if candidate is not None:
             # The check replays the step with the random draws the eager step made (dropout
             # masks come from the library's generator), then leaves the stream where eager left it.
+            # Likewise for variables the step updates: the replay must update them the same way.
             rng = backend.rng().bit_generator
-            before = rng.state
+            before, state_before = rng.state, _values(self.state)
             result = _arrays(*self.eager(xb, yb, swb, None))
             after, rng.state = rng.state, before
+            state_after = _values(self.state)
+            _assign(self.state, state_before)
             replayed, _ = self._split(*candidate.run(arrays))
+            same = _same(result, replayed) and all(
+                np.array_equal(a, v.data, equal_nan=True) for a, v in zip(state_after, self.state))
             rng.state = after
-            self.replays[signature] = candidate if _same(result, replayed) else None
+            _assign(self.state, state_after)
+            self.replays[signature] = candidate if same else None
             return result
         trace = Trace()
         for a in arrays:
@@ -119,6 +126,15 @@ class CompiledStep:
             watched.append(outputs[start:start + n])
             start += n
         return StepResult(loss, parts, outputs[:n_pred], grads), watched
+
+
+def _values(variables):
+    return [v.data.copy() for v in variables]
+
+
+def _assign(variables, values):
+    for v, value in zip(variables, values):
+        v.data[...] = value
 
 
 def _arrays(loss, parts, predictions, grads):

@@ -271,7 +271,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     if replayable(model, state, gradient_hooks):
         run_step = CompiledStep(step.train_eager, train_vars,
                                 predictions=any(entries for entries in state.metrics),
-                                watchers=gradient_hooks)
+                                watchers=gradient_hooks, state=model.non_trainable_weights)
         model._compiled_step = run_step  # kept for inspection (tests, curious users)
     else:
         def run_step(xb, yb, swb):
