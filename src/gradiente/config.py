@@ -1,7 +1,10 @@
 """``keras.config``: the global settings, under the names Keras 3 gives them."""
-from gradiente.backend import (  # noqa: F401 - re-exported
+from gradiente.backend import (
     epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
 )
+
+__all__ = ["epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
+           "set_image_data_format", "enable_unsafe_deserialization"]
 
 
 def enable_unsafe_deserialization():
