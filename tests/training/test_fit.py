@@ -343,3 +343,27 @@ def test_no_warnings_on_clean_training():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, y, epochs=1, verbose=0)
+
+
+def test_convnet_example_learns_digits():
+    import convnet
+
+    assert convnet.main(epochs=15, verbose=0) >= 0.97
+
+
+def test_fit_restores_the_cycle_collector_even_when_a_step_fails():
+    import gc
+
+    x, y = blobs()
+    model = small_mlp()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+
+    class Boom(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            assert not gc.isenabled()  # paused during the epoch's steps
+            raise RuntimeError("boom")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="boom"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[Boom()])
+    assert gc.isenabled()

@@ -6,6 +6,7 @@ step is: gather a batch (``data_adapter``), forward under a tape, loss, backward
 call, metric updates; after the first steps, usually a replay of them (``compiled_step``).
 """
 import contextlib
+import gc
 
 import numpy as np
 
@@ -280,20 +281,21 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         _reset_metrics(state, loss_tracker)
         cbs.on_epoch_begin(epoch)
         batch_hooks = cbs.should_call_train_batch_hooks
-        for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=shuffle is True, steps=steps_per_epoch)):
-            if batch_hooks:
-                cbs.on_train_batch_begin(batch)
-            swb = _sample_weights(yb, swb, class_weight)
-            result = run_step(xb, yb, swb)
-            for hook in gradient_hooks:
-                hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
-            optimizer.apply(result.grads, train_vars)
-            loss_tracker.update(float(result.loss), len(yb[0]), result.parts)
-            step.update_metrics(yb, result.predictions, swb)
-            if batch_hooks:
-                cbs.on_train_batch_end(batch, _logs(state, loss_tracker))
-            if model.stop_training:
-                break
+        with _cyclic_gc_paused():
+            for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=shuffle is True, steps=steps_per_epoch)):
+                if batch_hooks:
+                    cbs.on_train_batch_begin(batch)
+                swb = _sample_weights(yb, swb, class_weight)
+                result = run_step(xb, yb, swb)
+                for hook in gradient_hooks:
+                    hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
+                optimizer.apply(result.grads, train_vars)
+                loss_tracker.update(float(result.loss), len(yb[0]), result.parts)
+                step.update_metrics(yb, result.predictions, swb)
+                if batch_hooks:
+                    cbs.on_train_batch_end(batch, _logs(state, loss_tracker))
+                if model.stop_training:
+                    break
         logs = _logs(state, loss_tracker)
         if val_data is not None and (epoch + 1) % validation_freq == 0:
             val_logs = _evaluate_data(model, state, val_data, None)
@@ -306,6 +308,20 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     cbs.on_train_end(logs)
     model.history = cbs.history
     return cbs.history
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cycle collector for an epoch's steps: each step allocates many small
+    containers, and the collections they trigger cost ~5% of the MLP's epoch. Objects are
+    still freed by reference counting at once; only cyclic garbage waits for the epoch end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _resume(model, cbs, initial_epoch):
