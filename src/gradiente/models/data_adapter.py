@@ -139,7 +139,7 @@ class ArrayData:
 def _rows(array, index):
     """Rows of ``array``: a view for a slice, one gather (np.take, a little faster than
     fancy indexing) for shuffled positions."""
-    return array[index] if type(index) is slice else np.take(array, index, axis=0)
+    return array[index] if type(index) is slice else array.take(index, axis=0)
 
 
 class IterableData:
