@@ -275,6 +275,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                                 watchers=gradient_hooks, state=model.non_trainable_weights)
         model._compiled_step = run_step  # kept for inspection (tests, curious users)
     else:
+        model.__dict__.pop("_compiled_step", None)  # a previous fit's, no longer in use
+
         def run_step(xb, yb, swb):
             return step_arrays(*step.train_eager(xb, yb, swb))
     for epoch in range(initial_epoch, epochs):
