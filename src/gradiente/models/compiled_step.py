@@ -2,8 +2,9 @@
 step when ``run_eagerly=False`` (its default).
 
 For each batch signature (shapes and dtypes), the first step runs eagerly while a Trace
-records it; the next step with that signature runs eagerly *and* as a replay, and the
-replay is trusted only if loss, outputs and gradients agree bit for bit. From then on
+records it; the next step with that signature runs eagerly *and* as a replay (from the same
+random-generator state and variable values), and the replay is trusted only if loss,
+outputs, gradients and in-place updates (moving statistics) agree bit for bit. From then on
 the step is a replay: the same primitives on the same arrays, without the layers, Tensors
 and tape around them (``benchmarks/mlp_epoch.py``: most of fit's overhead over hand-written
 NumPy). Models with a layer, loss or regularizer not known to be replayable, and runs
