@@ -23,7 +23,7 @@ def main(epochs=40, verbose=1):
     concat = keras.layers.concatenate([input_a, hidden2])
     output = keras.layers.Dense(1, name="output")(concat)
     model = keras.models.Model(inputs=[input_a, input_b], outputs=[output])
-    model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate=0.01))
+    model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate=0.003))
     model.fit((x_train_a, x_train_b), y_train, epochs=epochs, validation_split=0.1, verbose=verbose)
     mse = model.evaluate((x_test_a, x_test_b), y_test, verbose=0)
 

@@ -65,7 +65,7 @@ def wide_and_deep():
     output = keras.layers.Dense(1)(concat)
     model = keras.models.Model(inputs=[input_], outputs=[output])
     model.summary()
-    model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate=0.01))
+    model.compile(loss="mse", optimizer=keras.optimizers.Adam(learning_rate=0.003))
     model.fit(x_train, y_train, epochs=40, validation_split=0.1, verbose=2)
     mse = model.evaluate(x_test, y_test, verbose=0)
     design = np.hstack([x_train, np.ones((len(x_train), 1), np.float32)])
