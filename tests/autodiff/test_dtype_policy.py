@@ -61,3 +61,16 @@ def test_set_floatx_accepts_dtype_objects_and_rejects_others(floatx):
 def test_fixture_restored_the_default():
     assert backend.floatx() == "float32"
     assert Tensor(np.zeros(1, dtype=np.float32)).dtype == np.float32
+
+
+def test_scalar_computations_stay_float32_and_so_do_their_gradients():
+    # NumPy 1.x would make 2 * x**2 of a 0-d float32 x a float64; the engine keeps float32.
+    import gradiente as g
+
+    x = g.Variable(np.float32(1.5))
+    with g.GradientTape() as tape:
+        y = g.ops.mean(2 * g.ops.square(x) + g.ops.sqrt(x))
+    grad = tape.gradient(y, x)
+    assert y.dtype == np.float32
+    assert grad.dtype == np.float32
+    assert float(grad) == pytest.approx(4 * 1.5 + 0.5 / np.sqrt(1.5), rel=1e-6)

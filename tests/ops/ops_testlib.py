@@ -54,12 +54,20 @@ def gradcheck(name, f, *inputs, keeps_float32=True, **kwargs):
     return check_gradients(f, *inputs, **kwargs)
 
 
+# NumPy 1.x promotes arithmetic between 0-d float32 values and Python numbers to float64
+# (NumPy 2 does not), whatever the VJP's constants; the engine casts such results back
+# (tests/autodiff/test_dtype_policy.py), so the per-VJP check is for NumPy 2 or N-d values.
+_SCALARS_PROMOTE = int(np.__version__.split(".")[0]) < 2
+
+
 def assert_keeps_float32(f, *inputs):
     args = [Tensor(np.asarray(x, dtype=np.float32)) if _is_float(x) else x for x in inputs]
     with GradientTape() as tape:
         tape.watch([a for a in args if isinstance(a, Tensor)])
         f(*args)
     for vjp, _, ans, _, arrays, needs, params in tape._records:
+        if _SCALARS_PROMOTE and ans.ndim == 0:
+            continue
         where = f"{vjp.__module__}.{vjp.__qualname__}"
         assert ans.dtype == np.float32, f"forward of the op with VJP {where} returned {ans.dtype}"
         grads = vjp(np.ones_like(ans), ans, needs, *arrays, **params)

@@ -34,6 +34,18 @@ def unbroadcast(grad, shape):
     return grad
 
 
+def result_array(out, arrays):
+    """An array for a forward's result. NumPy 1.x promotes arithmetic between 0-d float32
+    values and Python numbers to float64 (NumPy 2 does not); a 0-d result keeps the widest
+    float dtype of the op's float inputs instead, so a float32 loss stays float32."""
+    out = np.asarray(out)
+    if out.ndim == 0 and out.dtype == np.float64:
+        floats = [a.dtype for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        if floats and np.float64 not in floats:
+            out = out.astype(np.result_type(*floats))
+    return out
+
+
 def record(vjp, out, args, arrays, params):
     """Append ``out = op(*args)`` to each active tape that tracks one of ``args``."""
     if out.data.dtype.kind not in "fc":  # integer and boolean results carry no gradient
@@ -225,6 +237,8 @@ def _backward(records, grads, keep):
             shape = arrays[i].shape
             if gi.shape != shape:
                 gi = unbroadcast(gi, shape)
+            if gi.dtype != arrays[i].dtype:  # a gradient has its input's dtype (NumPy 1.x 0-d promotion)
+                gi = gi.astype(arrays[i].dtype)
             key = in_ids[i]
             prev = get(key)
             grads[key] = gi if prev is None else prev + gi

@@ -13,7 +13,7 @@ check a replay against an eager step before trusting it (``models.compiled_step`
 """
 import numpy as np
 
-from gradiente.autodiff.tape import unbroadcast
+from gradiente.autodiff.tape import result_array, unbroadcast
 from gradiente.autodiff.tensor import Tensor, Variable
 
 # Traces currently recording; the primitive dispatcher reports each call to them.
@@ -110,7 +110,7 @@ class Replay:
                 live.update(src)
                 program.append((op, src, params, out))
         program.reverse()
-        self.forward = [(op.forward, src, params, out) for op, src, params, out in program]
+        self.forward = [(op.forward, src, params, out, op.sets_dtype) for op, src, params, out in program]
         # Which slots carry a gradient back to a source: the tape's rule, decided once.
         tracked = set(s for s in self.source_slots if s is not None)
         backward = []
@@ -132,9 +132,12 @@ class Replay:
         for slot, var in self.variables:
             values[slot] = var.data
         ndarray = np.ndarray
-        for forward, src, params, out in self.forward:
-            result = forward(*[values[i] for i in src], **params)
-            values[out] = result if type(result) is ndarray else np.asarray(result)
+        for forward, src, params, out, sets_dtype in self.forward:
+            args = [values[i] for i in src]
+            result = forward(*args, **params)
+            if type(result) is not ndarray or result.ndim == 0:  # as the op dispatcher does
+                result = np.asarray(result) if sets_dtype else result_array(result, args)
+            values[out] = result
         target = values[self.target]
         grads = [None] * len(values)
         grads[self.target] = np.ones_like(target)
@@ -151,6 +154,8 @@ class Replay:
                     continue
                 if gi.shape != args[i].shape:
                     gi = unbroadcast(gi, args[i].shape)
+                if gi.dtype != args[i].dtype:  # as on the tape
+                    gi = gi.astype(args[i].dtype)
                 k = src[i]
                 prev = grads[k]
                 grads[k] = gi if prev is None else prev + gi

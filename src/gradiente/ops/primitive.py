@@ -46,8 +46,8 @@ def primitive(forward=None, *, name=None):
             out = forward(*arrays, **params)
         except ValueError as err:
             raise ValueError(f"{op_name}: invalid inputs of shapes {_shapes(arrays)}: {err}") from None
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
+        if type(out) is not np.ndarray or out.ndim == 0:
+            out = np.asarray(out) if op.sets_dtype else _tape.result_array(out, arrays)
         result = Tensor(out)
         if active and op.vjp is not None:
             record(op.vjp, result, args, arrays, params)
@@ -62,6 +62,7 @@ def primitive(forward=None, *, name=None):
 
     functools.update_wrapper(op, forward)
     op.vjp = None
+    op.sets_dtype = False  # True for ops whose result dtype is their purpose (cast)
     op.defvjp = defvjp
     op.forward = forward
     op.op_name = op_name

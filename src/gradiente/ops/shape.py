@@ -257,6 +257,9 @@ def cast(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
+cast.sets_dtype = True
+
+
 @cast.defvjp
 def _(g, ans, needs, x, dtype):
     if np.asarray(x).dtype.kind not in "fc":
