@@ -94,3 +94,54 @@ def test_gru_sequence_matches_the_loop_and_its_gradients(reset_after):
 
     np.testing.assert_allclose(f(x, w, b, u, h0).numpy(), ref_gru(x, w, b, u, h0, reset_after), rtol=1e-10)
     gradcheck("gru_sequence", f, x, w, b, u, h0)
+
+
+def ref_lstm_general(x, w, b, u, h, c, mask, rec_mask, act, rec_act):
+    """Keras's loop: a masked step keeps both states; recurrent dropout scales h in the matmul."""
+    out = []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ w + (h * rec_mask) @ u + b
+        i, f, g, o = rec_act(z[:, :U]), rec_act(z[:, U:2 * U]), act(z[:, 2 * U:3 * U]), rec_act(z[:, 3 * U:])
+        c_new = f * c + i * g
+        h_new = o * act(c_new)
+        keep = mask[:, t, None]
+        h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)
+        out.append(h)
+    return np.concatenate([np.stack(out), c[None]])
+
+
+def hard_sigmoid(z):
+    return np.clip(z / 6 + 0.5, 0, 1)
+
+
+@pytest.mark.parametrize("activation, recurrent_activation", [("tanh", "sigmoid"), ("relu", "hard_sigmoid")])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_lstm_sequence_with_masks_and_recurrent_dropout(activation, recurrent_activation, go_backwards):
+    x, w, b, u, h0, c0 = inputs(4, seed=3)
+    mask = np.array([[1, 1, 0, 1], [0, 1, 1, 1]], dtype=bool)[:, :, None]  # (B, T, 1), a hole and pre-padding
+    rec_mask = np.array([[2.0, 0.0], [0.0, 2.0]])
+    xs, ms = (x[:, ::-1], mask[:, ::-1, 0]) if go_backwards else (x, mask[:, :, 0])
+    mask_tm = np.ascontiguousarray(ms.T)[:, :, None]  # as the layer passes it: (T, B, 1), in reading order
+
+    def f(x, w, b, u, h0, c0):
+        return R.lstm_sequence(x, w, b, u, h0, c0, mask_tm, rec_mask, activation=activation,
+                               recurrent_activation=recurrent_activation, go_backwards=go_backwards, cache={})
+
+    acts = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0), "sigmoid": sigmoid, "hard_sigmoid": hard_sigmoid}
+    want = ref_lstm_general(xs, w, b, u, h0, c0, ms, rec_mask, acts[activation], acts[recurrent_activation])
+    np.testing.assert_allclose(f(x, w, b, u, h0, c0).numpy(), want, rtol=1e-10, atol=1e-12)
+    gradcheck("lstm_sequence", f, x, w, b, u, h0, c0)
+    # float32 runs the same loop (the fused one-tanh path for tanh/sigmoid) to float32 accuracy.
+    got32 = f(*(a.astype(np.float32) for a in (x, w, b, u, h0, c0))).numpy()
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=1e-5, atol=1e-6)
+
+
+def test_lstm_sequence_without_bias():
+    x, w, _, u, h0, c0 = inputs(4, seed=4)
+
+    def f(x, w, u, h0, c0):
+        return R.lstm_sequence(x, w, None, u, h0, c0, None, None, cache={})
+
+    np.testing.assert_allclose(f(x, w, u, h0, c0).numpy(), ref_lstm(x, w, np.zeros(4 * U), u, h0, c0), rtol=1e-10)
+    gradcheck("lstm_sequence", f, x, w, u, h0, c0)

@@ -1,12 +1,15 @@
 """Recurrent primitives: a SimpleRNN, LSTM or GRU layer's whole run as one op.
 
-Each primitive computes the input projection ``x @ kernel + bias`` for all time steps in one
-matmul, then runs the recurrence in a NumPy loop (a handful of calls per step, keeping what
-the backward pass needs in a per-call ``cache``); its VJP runs backpropagation through time
-in one reverse loop. So a recurrent layer is one tape record, not a dozen per step.
+Each primitive runs the recurrence in a NumPy loop (one matmul and a handful of elementwise
+calls per step, keeping what the backward pass needs in a per-call ``cache``); its VJP runs
+backpropagation through time in one reverse loop. So a recurrent layer is one tape record, not
+a dozen per step. SimpleRNN and GRU compute the input projection ``x @ kernel + bias`` of all
+steps in one matmul first; the LSTM, the one tuned hardest, folds it into each step's matmul.
 Large work arrays are recycled through a small pool: allocating megabyte arrays every call
 costs more here than the arithmetic in them.
 """
+import functools
+
 import numpy as np
 
 from gradiente import activations
@@ -180,124 +183,173 @@ def _simple_rnn_steps_vjp(g, needs, xp, h0, kernel, mask, rec_mask, activation="
     return dP, (dh if needs[1] else None), g_kernel
 
 
-def _lstm_steps(xp, h0, c0, kernel, mask, rec_mask, activation="tanh", recurrent_activation="sigmoid",
-                last_only=False, cache=None):
-    """The LSTM recurrence, gates in Keras's order i, f, c, o.
+# The LSTM runs feature-major: every per-step array is (features, batch), so each gate is a
+# contiguous block of rows. Batch-major (batch, 4u) arrays split into gates are strided, and
+# NumPy's elementwise calls on those cost about four times as much: they were most of a step.
+# Keras stores the gates i, f, c, o; the loop uses c, i, f, o (named g, i, f, o below), which
+# keeps the three sigmoid gates contiguous, and the three gates fed by the cell-state gradient.
+@functools.lru_cache(maxsize=None)
+def _lstm_gate_order(u):
+    """Column indices taking Keras's gate order i, f, c, o to the loop's c, i, f, o, and back."""
+    order = np.r_[2 * u:3 * u, 0:2 * u, 3 * u:4 * u]
+    inverse = np.argsort(order)
+    order.flags.writeable = inverse.flags.writeable = False
+    return order, inverse
 
-    xp (T, B, 4u) = x @ W + b; h0, c0 (B, u); kernel (u, 4u).
-    Returns (T + 1, B, u): the carried h of every step, then the final c (or, with
-    ``last_only``, the final h alone).
-    """
+
+def _lstm_forward(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, activation, recurrent_activation,
+                  go_backwards, last_only, cache):
+    """x (B, T, n) -> (T + 1, B, u): the carried h of every step, then the final c; or, with
+    ``last_only``, the final h (B, u). Keeps in ``cache`` what the backward pass needs."""
     act = _ARRAY_ACTIVATIONS[activation][0]
     rec = _ARRAY_ACTIVATIONS[recurrent_activation][0]
-    steps, batch, four_u = xp.shape
-    u = four_u // 4
-    dtype = xp.dtype
-    out = _take((steps + 1, batch, u), dtype) if last_only else np.empty((steps + 1, batch, u), dtype)
-    G = _take(xp.shape, dtype)                   # gate values
-    Cn = _take((steps, batch, u), dtype)         # new cell states
-    Ac = _take((steps, batch, u), dtype)         # act(new cell states)
-    Cc = Cn if mask is None else _take((steps, batch, u), dtype)  # carried cell states
-    cache["pooled"] += [G, Cn, Ac] + ([out] if last_only else []) + ([] if mask is None else [Cc])
-    z = np.empty((batch, four_u), dtype=xp.dtype)
-    ig = np.empty((batch, u), dtype=xp.dtype)
-    # The usual sigmoid/tanh pair in one tanh over all four gates:
-    # sigmoid(x) = tanh(x/2)/2 + 1/2, so gates = tanh(z·s)·s + b with s = 1/2 except s = 1, b = 0
-    # on the candidate part.
+    batch, steps, n = x.shape
+    u = recurrent_kernel.shape[0]
+    dtype = np.result_type(x.dtype, kernel.dtype, recurrent_kernel.dtype)
+    order, _ = _lstm_gate_order(u)
+    # One matmul per step also does the input projection and the bias:
+    # z_t = [U; W; b]^T @ [h_{t-1}; x_t; 1], with XH[t] = [h_{t-1}; x_t; 1] stacked for all steps.
+    k = u + n + (bias is not None)
+    weights = np.empty((4 * u, k), dtype)
+    weights[:, :u] = recurrent_kernel[:, order].T
+    weights[:, u:u + n] = kernel[:, order].T
+    if bias is not None:
+        weights[:, -1] = bias[order]
+    # sigmoid(z) = tanh(z/2)/2 + 1/2: one tanh over all four gates, with the 1/2 inside folded
+    # into the weights (exact: a power of two).
     fast = recurrent_activation == "sigmoid" and activation == "tanh"
     if fast:
-        s = np.full(four_u, 0.5, dtype=xp.dtype)
-        s[2 * u:3 * u] = 1
-        b = 1 - s
-        # The scaling by s, done once on the weights and the projection instead of at every
-        # step; exact, as s is 1/2 or 1.
-        kernel, xp = kernel * s, xp * s
-    h, c = h0, c0
+        weights[u:] *= 0.5
+    XH = _take((steps + 1, k, batch), dtype)
+    XH[:steps, u:u + n] = (x[:, ::-1] if go_backwards else x).transpose(1, 2, 0)
+    if bias is not None:
+        XH[:, -1] = 1
+    rec_fm = None if rec_mask is None else np.ascontiguousarray(rec_mask.T, dtype=dtype)
+    h = np.ascontiguousarray(h0.T, dtype=dtype)
+    c = np.ascontiguousarray(c0.T, dtype=dtype)
+    np.multiply(h, 1 if rec_fm is None else rec_fm, out=XH[0, :u])
+    mask_fm = None if mask is None else mask.transpose(0, 2, 1)        # (T, 1, B)
+    # Without masks the new h goes straight into the next step's matmul input.
+    plain = mask is None and rec_mask is None
+    G = _take((steps, 4 * u, batch), dtype)      # gate values
+    Cn = _take((steps, u, batch), dtype)         # new cell states
+    Ac = _take((steps, u, batch), dtype)         # act(new cell states)
+    Cc = Cn if mask is None else _take((steps, u, batch), dtype)  # carried cell states
+    Hs = XH[1:, :u] if plain else _take((steps, u, batch), dtype)  # carried h
+    cache["pooled"] = [XH, G, Cn, Ac] + ([] if mask is None else [Cc]) + ([] if plain else [Hs])
+    gate_g, gate_i, gate_f, gate_o = G[:, :u], G[:, u:2 * u], G[:, 2 * u:3 * u], G[:, 3 * u:]
+    ig = np.empty((u, batch), dtype)
     for t in range(steps):
-        hr = h if rec_mask is None else h * rec_mask
-        np.matmul(hr, kernel, out=z)
-        z += xp[t]
         gt = G[t]
+        np.matmul(weights, XH[t], out=gt)
         if fast:
-            np.tanh(z, out=z)
-            np.multiply(z, s, out=gt)
-            gt += b
+            np.tanh(gt, out=gt)
+            sig = gt[u:]
+            sig *= 0.5
+            sig += 0.5
         else:
-            rec(z, gt)
-            act(z[:, 2 * u:3 * u], gt[:, 2 * u:3 * u])
-        np.multiply(gt[:, u:2 * u], c, out=Cn[t])
-        np.multiply(gt[:, :u], gt[:, 2 * u:3 * u], out=ig)
-        Cn[t] += ig
-        act(Cn[t], Ac[t])
-        if mask is None:
-            np.multiply(gt[:, 3 * u:], Ac[t], out=out[t])
-        else:
-            np.copyto(out[t], np.where(mask[t], gt[:, 3 * u:] * Ac[t], h))
-            np.copyto(Cc[t], np.where(mask[t], Cn[t], c))
-        h, c = out[t], Cc[t]
-    out[steps] = c
-    cache.update(H=out[:steps], G=G, Ac=Ac, Cc=Cc)
-    return out[steps - 1].copy() if last_only else out
+            act(gt[:u], gt[:u])
+            rec(gt[u:], gt[u:])
+        cn, ac, ht = Cn[t], Ac[t], Hs[t]
+        np.multiply(gate_f[t], c, out=cn)
+        np.multiply(gate_i[t], gate_g[t], out=ig)
+        cn += ig
+        act(cn, ac)
+        np.multiply(gate_o[t], ac, out=ht)
+        if not plain:
+            if mask_fm is not None:
+                np.copyto(ht, h, where=~mask_fm[t])
+                np.copyto(Cc[t], np.where(mask_fm[t], cn, c))
+            np.multiply(ht, 1 if rec_fm is None else rec_fm, out=XH[t + 1, :u])
+        h, c = ht, Cc[t]
+    cache.update(XH=XH, G=G, Ac=Ac, Cc=Cc, c0=np.ascontiguousarray(c0.T, dtype=dtype), rec_fm=rec_fm,
+                 mask_fm=mask_fm)
+    if last_only:
+        return h.T.copy()
+    out = np.empty((steps + 1, batch, u), dtype)
+    out[:steps] = Hs.transpose(0, 2, 1)
+    out[steps] = c.T
+    return out
 
 
-def _lstm_steps_vjp(g, needs, xp, h0, c0, kernel, mask, rec_mask, activation="tanh",
-                    recurrent_activation="sigmoid", last_only=False, cache=None):
+def _lstm_backward(g, needs, x, kernel, recurrent_kernel, activation, recurrent_activation, go_backwards,
+                   last_only, cache):
+    """Backpropagation through time: gradients of (x, kernel, bias, recurrent_kernel, h0, c0),
+    each None where ``needs`` says it is not wanted."""
     act_d = _ARRAY_ACTIVATIONS[activation][1]
     rec_d = _ARRAY_ACTIVATIONS[recurrent_activation][1]
-    steps, batch, four_u = xp.shape
+    XH, G, Ac, Cc = cache["XH"], cache["G"], cache["Ac"], cache["Cc"]
+    mask_fm, rec_fm, c0 = cache["mask_fm"], cache["rec_fm"], cache["c0"]
+    steps, four_u, batch = G.shape
     u = four_u // 4
-    H, G, Ac, Cc = cache["H"], cache["G"], cache["Ac"], cache["Cc"]
-    G4 = G.reshape(steps, batch, 4, u)
+    n = x.shape[-1]
+    order, inverse = _lstm_gate_order(u)
+    dtype = G.dtype
+    G4 = G.reshape(steps, 4, u, batch)
     # With dc the gradient of the new cell state and dh of the new h, a step's pre-activation
-    # gradient is dZ = W·[dc, dc, dc, dh], W = [g·i', c_prev·f', i·g', act(c)·o'], all known
-    # now. Built in place: large temporaries cost more than the arithmetic here.
-    W = _take(G4.shape, G4.dtype)
-    rec_d(G4, W)
-    act_d(G4[:, :, 2], W[:, :, 2])
-    W[:, :, 0] *= G4[:, :, 2]
-    W[1:, :, 1] *= Cc[:-1]
-    W[0, :, 1] *= c0
-    W[:, :, 2] *= G4[:, :, 0]
-    W[:, :, 3] *= Ac
-    A = _take(Ac.shape, Ac.dtype)  # d(new c) / d(new h) = o·act'(c)
+    # gradient is dZ = D·[dc, dc, dc, dh], D = [i·g', g·i', c_prev·f', act(c)·o'], all known
+    # now, so they are computed for all steps at once. Built in place: large temporaries cost
+    # more than the arithmetic here.
+    D = _take(G4.shape, dtype)
+    act_d(G4[:, 0], D[:, 0])
+    rec_d(G4[:, 1:], D[:, 1:])
+    D[:, 0] *= G4[:, 1]
+    D[:, 1] *= G4[:, 0]
+    D[1:, 2] *= Cc[:-1]
+    D[0, 2] *= c0
+    D[:, 3] *= Ac
+    A = _take(Ac.shape, dtype)  # d(new c) / d(new h) = o·act'(c)
     act_d(Ac, A)
-    A *= G4[:, :, 3]
-    F = G4[:, :, 1]
-    dZ = _take(G4.shape, G4.dtype)
-    kernel_t = np.ascontiguousarray(kernel.T)
+    A *= G4[:, 3]
+    F = G4[:, 2]
+    dZ = _take((steps, four_u, batch), dtype)
+    dZ4 = dZ.reshape(G4.shape)
+    u_p = np.ascontiguousarray(recurrent_kernel[:, order], dtype=dtype)
     if last_only:
-        dh, dc = np.array(g, dtype=xp.dtype), np.zeros_like(h0)
+        dh, dc = np.array(g.T, dtype=dtype, order="C"), np.zeros((u, batch), dtype)
+        g_fm = None
     else:
-        dh, dc = np.zeros_like(h0), np.array(g[steps], dtype=xp.dtype)
+        g_fm = np.ascontiguousarray(g[:steps].transpose(0, 2, 1), dtype=dtype)
+        dh, dc = np.zeros((u, batch), dtype), np.array(g[steps].T, dtype=dtype, order="C")
     tmp = np.empty_like(dh)
-    spare = np.empty_like(dh)  # dh of the previous step is computed into it: no allocation per step
-    dZ_flat = dZ.reshape(steps, batch, four_u)
+    spare = np.empty_like(dh)  # the previous step's dh is computed into it: no allocation per step
     for t in range(steps - 1, -1, -1):
-        if not last_only:
-            dh += g[t]
-        if mask is not None:
-            keep_h, keep_c = dh * ~mask[t], dc * ~mask[t]
-            dh *= mask[t]
-            dc *= mask[t]
+        if g_fm is not None:
+            dh += g_fm[t]
+        if mask_fm is not None:
+            keep_h, keep_c = dh * ~mask_fm[t], dc * ~mask_fm[t]
+            dh *= mask_fm[t]
+            dc *= mask_fm[t]
         np.multiply(dh, A[t], out=tmp)
         dc += tmp
-        np.multiply(W[t, :, :3], dc[:, None, :], out=dZ[t, :, :3])
-        np.multiply(dh, W[t, :, 3], out=dZ[t, :, 3])
-        if t == 0 and not (needs[1] or needs[2]):
+        np.multiply(D[t, :3], dc, out=dZ4[t, :3])
+        np.multiply(D[t, 3], dh, out=dZ4[t, 3])
+        if t == 0 and not (needs[4] or needs[5]):
             break
-        dh, spare = np.matmul(dZ_flat[t], kernel_t, out=spare), dh
-        if rec_mask is not None:
-            dh *= rec_mask
+        dh, spare = np.matmul(u_p, dZ[t], out=spare), dh
+        if rec_fm is not None:
+            dh *= rec_fm
         dc *= F[t]
-        if mask is not None:
+        if mask_fm is not None:
             dh += keep_h
             dc += keep_c
-    dZ = dZ.reshape(steps, batch, four_u)
-    g_kernel = None
-    if needs[3]:
-        g_kernel = _recurrent_kernel_grad(h0, H, dZ, rec_mask)
-    _give(W, A)
-    return dZ, (dh if needs[1] else None), (dc if needs[2] else None), g_kernel
+    gx = g_kernel = g_bias = g_rec = None
+    if needs[0]:
+        w_p = np.ascontiguousarray(kernel[:, order], dtype=dtype)
+        gx = np.matmul(w_p, dZ)                                 # (T, n, B)
+        gx = np.ascontiguousarray((gx[::-1] if go_backwards else gx).transpose(2, 0, 1))
+    if needs[1] or needs[2] or needs[3]:
+        # All weight gradients in one matmul over (features, T·B): [U; W; b] gets
+        # sum_t XH[t] @ dZ[t]^T.
+        k = XH.shape[1]
+        dZ_fm = np.ascontiguousarray(dZ.transpose(1, 0, 2)).reshape(four_u, -1)
+        XH_fm = np.ascontiguousarray(XH[:steps].transpose(1, 0, 2)).reshape(k, -1)
+        g_all = np.matmul(XH_fm, dZ_fm.T)[:, inverse]          # (k, 4u)
+        g_rec = g_all[:u] if needs[3] else None
+        g_kernel = g_all[u:u + n] if needs[1] else None
+        g_bias = g_all[-1] if needs[2] else None
+    _give(D, A, dZ)
+    return (gx, g_kernel, g_bias, g_rec, (dh.T if needs[4] else None), (dc.T if needs[5] else None))
 
 
 def _recurrent_kernel_grad(h0, H, dZ, rec_mask):
@@ -494,10 +546,9 @@ def _(g, ans, needs, x, kernel, bias, recurrent_kernel, h0, mask, rec_mask, acti
 def lstm_sequence(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, activation="tanh",
                   recurrent_activation="sigmoid", go_backwards=False, last_only=False, cache=None):
     """An LSTM layer's whole run: x (B, T, n) -> (T + 1, B, u), the carried h of every step then
-    the final c; or, with ``last_only``, the final h (B, u)."""
-    xp = _project(x, kernel, bias, go_backwards, cache)
-    return _lstm_steps(xp, h0, c0, recurrent_kernel, mask, rec_mask, activation, recurrent_activation,
-                       last_only, cache)
+    the final c; or, with ``last_only``, the final h (B, u). Gates in Keras's order i, f, c, o."""
+    return _lstm_forward(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, activation,
+                         recurrent_activation, go_backwards, last_only, cache)
 
 
 @lstm_sequence.defvjp
@@ -506,13 +557,11 @@ def _(g, ans, needs, x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, 
     if "pooled" not in cache:
         lstm_sequence.forward(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, activation,
                               recurrent_activation, go_backwards, last_only, cache)
-    dxp, gh0, gc0, g_rec = _lstm_steps_vjp(
-        g, [True, needs[4], needs[5], needs[3]], cache["xp"], h0, c0, recurrent_kernel, mask, rec_mask,
-        activation, recurrent_activation, last_only, cache)
-    gx, g_kernel = _project_vjp(dxp, needs, kernel, go_backwards, cache)
-    g_bias = dxp.reshape(-1, dxp.shape[-1]).sum(axis=0) if bias is not None and needs[2] else None
-    _recycle(cache, dxp)
-    return gx, g_kernel, g_bias, g_rec, gh0, gc0, None, None
+    grads = _lstm_backward(g, [needs[0], needs[1], bias is not None and needs[2], needs[3], needs[4],
+                               needs[5]], x, kernel, recurrent_kernel, activation, recurrent_activation,
+                           go_backwards, last_only, cache)
+    _recycle(cache)
+    return grads + (None, None)
 
 
 @primitive
