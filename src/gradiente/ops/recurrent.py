@@ -188,7 +188,7 @@ def _simple_rnn_steps_vjp(g, needs, xp, h0, kernel, mask, rec_mask, activation="
 # NumPy's elementwise calls on those cost about four times as much: they were most of a step.
 # Keras stores the gates i, f, c, o; the loop uses c, i, f, o (named g, i, f, o below), which
 # keeps the three sigmoid gates contiguous, and the three gates fed by the cell-state gradient.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lstm_gate_order(u):
     """Column indices taking Keras's gate order i, f, c, o to the loop's c, i, f, o, and back."""
     order = np.r_[2 * u:3 * u, 0:2 * u, 3 * u:4 * u]
