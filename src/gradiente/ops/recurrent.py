@@ -341,10 +341,14 @@ def _lstm_backward(g, needs, x, kernel, recurrent_kernel, activation, recurrent_
     if needs[1] or needs[2] or needs[3]:
         # All weight gradients in one matmul over (features, T·B): [U; W; b] gets
         # sum_t XH[t] @ dZ[t]^T.
+        # The transposed copies go into buffers already in cache: D's, now spent, and a pooled one.
         k = XH.shape[1]
-        dZ_fm = np.ascontiguousarray(dZ.transpose(1, 0, 2)).reshape(four_u, -1)
-        XH_fm = np.ascontiguousarray(XH[:steps].transpose(1, 0, 2)).reshape(k, -1)
-        g_all = np.matmul(XH_fm, dZ_fm.T)[:, inverse]          # (k, 4u)
+        dZ_fm = D.reshape(four_u, steps, batch)
+        np.copyto(dZ_fm, dZ.transpose(1, 0, 2))
+        XH_fm = _take((k, steps, batch), dtype)
+        np.copyto(XH_fm, XH[:steps].transpose(1, 0, 2))
+        g_all = np.matmul(XH_fm.reshape(k, -1), dZ_fm.reshape(four_u, -1).T)[:, inverse]  # (k, 4u)
+        _give(XH_fm)
         g_rec = g_all[:u] if needs[3] else None
         g_kernel = g_all[u:u + n] if needs[1] else None
         g_bias = g_all[-1] if needs[2] else None
