@@ -326,3 +326,35 @@ def test_user_optimizer_written_the_keras_3_way():
     expected = run(optimizers.SGD(LR, momentum=0.5))
     np.testing.assert_allclose(run(opt), expected, rtol=1e-12)
     assert [v.name for v in opt.variables][-1] == "kernel_velocity"
+
+
+# --- fit folds SGD's learning rate into the backward seed -----------------------------------
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.5, False), (0.5, True)])
+def test_sgd_takes_gradients_with_the_learning_rate_folded_in(momentum, nesterov):
+    def folded(opt):
+        var = Variable(W0.copy(), name="kernel")
+        for g in (G1, G2):
+            opt.apply([opt.folded_learning_rate() * g], [var], lr_folded=True)
+        return var.data
+
+    kwargs = {"momentum": momentum, "nesterov": nesterov, "weight_decay": 0.25}
+    np.testing.assert_allclose(folded(optimizers.SGD(LR, **kwargs)), run(optimizers.SGD(LR, **kwargs)), rtol=1e-12)
+
+
+def test_folded_learning_rate_follows_the_schedule_and_is_refused_where_gradients_are_read():
+    opt = optimizers.SGD(schedules.ExponentialDecay(0.5, decay_steps=1, decay_rate=0.5))
+    var = Variable(W0.copy())
+    assert opt.folded_learning_rate() == 0.5
+    opt.apply([G1], [var])
+    assert opt.folded_learning_rate() == 0.25
+    for opt in (optimizers.SGD(LR, clipnorm=1.0), optimizers.SGD(LR, clipvalue=1.0),
+                optimizers.SGD(LR, global_clipnorm=1.0), optimizers.SGD(LR, gradient_accumulation_steps=2),
+                optimizers.SGD(LR, loss_scale_factor=8.0), optimizers.Adam(LR)):
+        assert opt.folded_learning_rate() is None
+
+    class Mine(optimizers.SGD):  # a subclass may change the update
+        pass
+
+    assert Mine(LR).folded_learning_rate() is None
+    with pytest.raises(TypeError, match="Adam needs raw gradients"):
+        optimizers.Adam(LR).apply([G1], [Variable(W0.copy())], lr_folded=True)

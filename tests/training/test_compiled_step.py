@@ -229,3 +229,60 @@ def test_a_callback_that_reads_gradients_but_cannot_follow_a_replay_keeps_fit_ea
     model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
     assert not hasattr(model, "_compiled_step")
     assert callback.seen == 5
+
+
+@pytest.mark.parametrize("run_eagerly", [False, True])
+@pytest.mark.parametrize("optimizer", [
+    lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    lambda: keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 3, 0.5), weight_decay=0.01),
+], ids=["nesterov", "schedule-and-weight-decay"])
+def test_fit_with_the_learning_rate_folded_matches_a_loop_on_raw_gradients(run_eagerly, optimizer):
+    """fit seeds backprop with SGD's learning rate (one pass less per weight); the weights
+    must be what applying the raw gradients gives, up to float32 rounding."""
+    x, y = data()
+    keras.utils.set_random_seed(5)
+    model = mlp()
+    model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy", run_eagerly=run_eagerly)
+    keras.utils.set_random_seed(5)
+    twin = mlp()
+    twin.set_weights(model.get_weights())
+    opt, loss_fn = optimizer(), keras.losses.SparseCategoricalCrossentropy()
+    calls = []
+    real_apply = type(model.optimizer).apply
+
+    def spy(self, grads, variables=None, *, lr_folded=False):
+        calls.append(lr_folded)
+        return real_apply(self, grads, variables, lr_folded=lr_folded)
+
+    model.optimizer.apply = spy.__get__(model.optimizer)
+    model.fit(x, y, batch_size=30, epochs=2, shuffle=False, verbose=0)
+    assert calls == [True] * 10
+    for _ in range(2):
+        for i in range(0, len(x), 30):
+            with keras.GradientTape() as tape:
+                loss = loss_fn(y[i:i + 30], twin(x[i:i + 30], training=True))
+                for penalty in twin.losses:
+                    loss = ops.add(loss, penalty)
+            opt.apply(tape.gradient(loss, twin.trainable_weights), twin.trainable_weights)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
+
+
+def test_a_gradient_watcher_sees_raw_gradients():
+    """GradientMonitor's thresholds are on gradient sizes: with a watcher fit does not fold."""
+    x, y = data()
+    keras.utils.set_random_seed(6)
+    model = mlp()
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+    monitor = keras.callbacks.GradientMonitor(every=1, verbose=0)
+    model.fit(x[:32], y[:32], batch_size=32, epochs=1, shuffle=False, verbose=0, callbacks=[monitor])
+    first = monitor.records[0]
+    keras.utils.set_random_seed(6)
+    fresh = mlp()
+    with keras.GradientTape() as tape:
+        loss = keras.losses.SparseCategoricalCrossentropy()(y[:32], fresh(x[:32], training=True))
+        for penalty in fresh.losses:
+            loss = ops.add(loss, penalty)
+    grads = tape.gradient(loss, fresh.trainable_weights)
+    first_layer = sorted(float(np.linalg.norm(g.numpy())) for g in grads[:2])
+    assert sorted(first["grad_norm"].values()) == pytest.approx(first_layer, rel=1e-5)

@@ -91,7 +91,7 @@ class Trace:
 
 
 class Replay:
-    """Runs a recorded step on new batch arrays: ``run(arrays) -> (target, outputs, grads)``."""
+    """Runs a recorded step on new batch arrays: ``run(arrays, seed) -> (target, outputs, grads)``."""
 
     def __init__(self, trace, target_slot, sources, output_slots):
         var_slot = {id(v): s for s, v in trace.variables}
@@ -125,7 +125,8 @@ class Replay:
         self.backward = backward
         self.keep = set(self.source_slots)
 
-    def run(self, arrays):
+    def run(self, arrays, seed=None):
+        """``seed`` (a float or None for 1) is the target's gradient: every gradient is scaled by it."""
         values = self.template.copy()
         for slot, array in zip(self.inputs, arrays):
             values[slot] = array
@@ -140,7 +141,7 @@ class Replay:
             values[out] = result
         target = values[self.target]
         grads = [None] * len(values)
-        grads[self.target] = np.ones_like(target)
+        grads[self.target] = np.ones_like(target) if seed is None else np.full_like(target, seed)
         keep = self.keep
         for vjp, src, params, out, needs in self.backward:
             g = grads[out]

@@ -47,7 +47,7 @@ class StepResult:
 
 
 class CompiledStep:
-    """Runs ``eager(xb, yb, swb, trace)`` (which returns the step's Tensors) or its replay.
+    """Runs ``eager(xb, yb, swb, trace, seed)`` (which returns the step's Tensors) or its replay.
 
     ``watchers`` are callbacks that look at intermediate values (GradientMonitor): when a
     step is traced they name the Tensors they read (``watched_tensors()``), and each replay
@@ -67,22 +67,23 @@ class CompiledStep:
         self._has_part = []
         self._n_watched = []  # per watcher
 
-    def __call__(self, xb, yb, swb):
+    def __call__(self, xb, yb, swb, seed=None):
+        """One step; ``seed`` (a float or None) scales the gradients, as in ``train_eager``."""
         if type(xb) is np.ndarray:  # one input: skip the general flattening
             arrays = [xb, *yb] if swb is None else [xb, *yb, swb]
         else:
             arrays = [a for a in flatten([xb, yb, swb]) if a is not None]
         if not all(type(a) is np.ndarray for a in arrays):  # e.g. Tensors from a generator
-            return _arrays(*self.eager(xb, yb, swb, None))
+            return _arrays(*self.eager(xb, yb, swb, None, seed))
         signature = tuple([(a.shape, a.dtype) for a in arrays])
         replay = self.replays.get(signature)
         if replay is not None:
-            result, watched = self._split(*replay.run(arrays))
+            result, watched = self._split(*replay.run(arrays, seed))
             for watcher, values in zip(self.watchers, watched):
                 watcher.on_train_step_values(values)
             return result
         if signature in self.replays:
-            return _arrays(*self.eager(xb, yb, swb, None))
+            return _arrays(*self.eager(xb, yb, swb, None, seed))
         candidate = self.pending.pop(signature, None)
         if candidate is not None:
             # The check replays the step with the random draws the eager step made (dropout
@@ -90,11 +91,11 @@ class CompiledStep:
             # Likewise for variables the step updates: the replay must update them the same way.
             rng = backend.rng().bit_generator
             before, state_before = rng.state, _values(self.state)
-            result = _arrays(*self.eager(xb, yb, swb, None))
+            result = _arrays(*self.eager(xb, yb, swb, None, seed))
             after, rng.state = rng.state, before
             state_after = _values(self.state)
             _assign(self.state, state_before)
-            replayed, _ = self._split(*candidate.run(arrays))
+            replayed, _ = self._split(*candidate.run(arrays, seed))
             same = _same(result, replayed) and all(
                 np.array_equal(a, v.data, equal_nan=True) for a, v in zip(state_after, self.state))
             rng.state = after
@@ -104,7 +105,7 @@ class CompiledStep:
         trace = Trace()
         for a in arrays:
             trace.add_input(a)
-        loss, parts, predictions, grads = self.eager(xb, yb, swb, trace)
+        loss, parts, predictions, grads = self.eager(xb, yb, swb, trace, seed)
         try:
             present = [p for p in parts if p is not None]
             wanted = list(predictions) if self.predictions else []

@@ -179,12 +179,14 @@ class _Step:
             loss = add(loss, term)
         return loss, parts, y_pred
 
-    def train_eager(self, xb, yb, swb, trace=None):
+    def train_eager(self, xb, yb, swb, trace=None, seed=None):
         """One step's loss, per-output losses, predictions and gradients, via the tape
-        (and recorded on ``trace`` when given)."""
+        (and recorded on ``trace`` when given). With ``seed`` (a float), the gradients are
+        of ``seed * loss``: fit folds SGD's learning rate in this way."""
         with GradientTape() as tape, (trace if trace is not None else contextlib.nullcontext()):
             loss, parts, y_pred = self.forward_loss(xb, yb, swb, True)
-        return loss, parts, y_pred, tape.gradient(loss, self.train_vars)
+        seed = None if seed is None else np.array(seed, dtype=loss.data.dtype)
+        return loss, parts, y_pred, tape.gradient(loss, self.train_vars, output_gradients=seed)
 
     def loss(self, y_true, y_pred, sample_weight):
         state = self.state
@@ -277,8 +279,11 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     else:
         model.__dict__.pop("_compiled_step", None)  # a previous fit's, no longer in use
 
-        def run_step(xb, yb, swb):
-            return step_arrays(*step.train_eager(xb, yb, swb))
+        def run_step(xb, yb, swb, seed=None):
+            return step_arrays(*step.train_eager(xb, yb, swb, None, seed))
+    # SGD's update is linear in lr * g: backprop seeded with lr gives that product directly,
+    # saving a pass over every gradient. Callbacks that read gradients need them unscaled.
+    fold_lr = None if gradient_hooks else optimizer.folded_learning_rate
     for epoch in range(initial_epoch, epochs):
         _reset_metrics(state, loss_tracker)
         cbs.on_epoch_begin(epoch)
@@ -288,10 +293,11 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                 if batch_hooks:
                     cbs.on_train_batch_begin(batch)
                 swb = _sample_weights(yb, swb, class_weight)
-                result = run_step(xb, yb, swb)
+                lr = fold_lr and fold_lr()
+                result = run_step(xb, yb, swb, lr)
                 for hook in gradient_hooks:
                     hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
-                optimizer.apply(result.grads, train_vars)
+                optimizer.apply(result.grads, train_vars, lr_folded=lr is not None)
                 loss_tracker.update(float(result.loss), len(yb[0]), result.parts)
                 step.update_metrics(yb, result.predictions, swb)
                 if batch_hooks:

@@ -351,9 +351,21 @@ class Optimizer:
         self.apply(grads, variables)
         return self._iterations
 
-    def apply(self, grads, variables=None):
+    def folded_learning_rate(self):
+        """The learning rate ``fit`` may fold into the loss gradient's seed, or None.
+
+        Where an update is linear in ``lr * g`` (SGD), seeding backpropagation with ``lr``
+        instead of 1 makes every gradient come out already scaled, and the update skips a
+        pass over each weight-sized gradient; ``apply(..., lr_folded=True)`` then takes
+        them. None (the default) where the update needs the gradients themselves.
+        """
+        return None
+
+    def apply(self, grads, variables=None, *, lr_folded=False):
         """Update ``variables`` in place from ``grads`` (Tensors, arrays or None), in the
-        same order. Without ``variables``, uses the list the optimizer was built with."""
+        same order. Without ``variables``, uses the list the optimizer was built with.
+        ``lr_folded``: the gradients are already multiplied by the learning rate
+        (``folded_learning_rate``)."""
         if variables is None:
             if not self.built:
                 raise ValueError(
@@ -375,7 +387,7 @@ class Optimizer:
         if grads is not None:
             lr = self._current_learning_rate()
             coeffs = self._step_coefficients(lr, self._update_count(int(it)), dtype)
-            update = self._update_step
+            update = self._update_folded if lr_folded else self._update_step
             shrink = 1.0 - lr * self.weight_decay if self.weight_decay is not None else None
             missing = 0
             for e, g in zip(entries, grads):
@@ -490,6 +502,12 @@ class Optimizer:
         variable's slots and ``entry.buf`` a scratch array of ``w``'s shape and dtype.
         Built-in optimizers override this; a user's optimizer writes ``update_step``."""
         self.update_step(Tensor(g), entry.var, coeffs)
+
+    def _update_folded(self, w, g, entry, coeffs):
+        """``_update_step`` for a gradient already multiplied by the learning rate; only
+        optimizers whose ``folded_learning_rate`` is not None define it."""
+        raise TypeError(f"{type(self).__name__} needs raw gradients: it cannot take them with the "
+                        "learning rate folded in.")
 
     # --- configuration ----------------------------------------------------------------
     def get_config(self):

@@ -33,6 +33,14 @@ class SGD(Optimizer):
             cached = self._coefficients = (key, (np.array(lr, dtype=dtype), np.array(self.momentum, dtype=dtype)))
         return cached[1]
 
+    def folded_learning_rate(self):
+        # Clipping, loss scaling and accumulation read the gradients themselves; a subclass
+        # may change the update. Otherwise w -= lr * g takes lr * g straight from backprop.
+        if (type(self) is not SGD or self.clipnorm or self.clipvalue or self.global_clipnorm
+                or self.loss_scale_factor or self.gradient_accumulation_steps):
+            return None
+        return self._current_learning_rate()
+
     def _update_step(self, w, g, entry, coeffs):
         lr, momentum = coeffs
         step = entry.buf
@@ -47,6 +55,22 @@ class SGD(Optimizer):
             np.subtract(w, step, out=w)
             np.multiply(m, momentum, out=step)
             np.add(w, step, out=w)
+        else:
+            np.add(w, m, out=w)
+
+    def _update_folded(self, w, step, entry, coeffs):
+        # ``step`` is lr * g already: the rule above without its first multiply.
+        if not self.momentum:
+            np.subtract(w, step, out=w)
+            return
+        momentum = coeffs[1]
+        m = entry.slots[0].data
+        np.multiply(m, momentum, out=m)
+        np.subtract(m, step, out=m)
+        if self.nesterov:
+            np.subtract(w, step, out=w)
+            np.multiply(m, momentum, out=entry.buf)
+            np.add(w, entry.buf, out=w)
         else:
             np.add(w, m, out=w)
 
