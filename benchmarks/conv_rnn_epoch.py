@@ -8,8 +8,8 @@ batch 32, shuffled, SGD lr 0.01, sparse categorical cross-entropy, after a warm-
 
 When PyTorch is importable it runs the same models in a child process of this job (so
 gradiente's imports and allocator settings stay out of it), and the two take turns epoch by
-epoch: a machine that slows down for a while slows both. Each library's best epoch is kept and
-their ratio printed (target <= 1.0). PyTorch is not a dependency; without it only gradiente's
+epoch: a machine that slows down for a while slows both. Printed: the ratio of the two best
+epochs, and the median of the ratios of epochs run side by side (target <= 1.0). PyTorch is not a dependency; without it only gradiente's
 times are printed.
 
 Both get the same number of threads, ``--threads`` (default 1: on a small shared machine a
@@ -17,6 +17,7 @@ second thread mostly waits for a busy core, and timings swing widely).
 """
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -183,7 +184,10 @@ def main():
                 theirs.append(child.epoch(model))
         line = f"({model}) {MODELS[model]}: gradiente {min(ours):.2f} s"
         if child:
-            line += f", PyTorch {min(theirs):.2f} s, ratio {min(ours) / min(theirs):.2f} (target <= 1.0)"
+            # Paired: each epoch against PyTorch's epoch right after it, under the same conditions.
+            paired = statistics.median(a / b for a, b in zip(ours, theirs))
+            line += (f", PyTorch {min(theirs):.2f} s, ratio: best {min(ours) / min(theirs):.2f}, "
+                     f"paired median {paired:.2f} (target <= 1.0)")
         print(line + f"  [best of {args.repeats} epochs, {args.threads} thread(s)]")
     if child:
         child.close()
