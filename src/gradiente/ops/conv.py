@@ -299,7 +299,7 @@ def _(g, ans, needs, x, pool=(2, 2), strides=(2, 2), pads=None):
             free = ~hit
         else:
             hit &= free
-            free &= ~hit
+            free ^= hit  # hit is within free: this clears the windows just claimed
         if tiles:
             np.multiply(g, hit, out=buf[key])
         else:
