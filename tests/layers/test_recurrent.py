@@ -57,13 +57,13 @@ def ref_run(step, x, states, mask=None, go_backwards=False):
     if go_backwards:
         x = x[:, ::-1]
         mask = None if mask is None else mask[:, ::-1]
-    outputs, prev = [], np.zeros_like(states[0])
+    outputs, prev = [], None
     for t in range(x.shape[1]):
         out, new = step(x[:, t], *states)
         if mask is not None:
             m = mask[:, t, None]
             new = [np.where(m, n, s) for n, s in zip(new, states)]
-            out = np.where(m, out, prev)
+            out = np.where(m, out, np.zeros_like(out) if prev is None else prev)
         outputs.append(out)
         prev, states = out, new
     return np.stack(outputs, axis=1), states
@@ -373,3 +373,135 @@ def test_recycled_buffers_survive_reuse_and_persistent_tapes(rng):
     second = [g.numpy() for g in tape.gradient(loss, layer.trainable_weights)]
     for g1, g2 in zip(first, second):
         np.testing.assert_allclose(g1, g2, atol=1e-12)
+
+
+# --- stacked cells ---------------------------------------------------------------------------
+def stacked_reference(cells, x, states, mask=None, go_backwards=False, masks=None):
+    """The stack run step by step, each step through every cell in turn (Keras's loop)."""
+    refs = {LSTMCell: lambda w, rm: lambda xt, h, c: ref_lstm(xt, w, h, c, rm),
+            GRUCell: lambda w, rm: lambda xt, h: ref_gru(xt, w, h, True, rm),
+            SimpleRNNCell: lambda w, rm: lambda xt, h: ref_simple(xt, w, h, rec_mask=rm)}
+    masks = masks or [(None, None)] * len(cells)
+    steps = []
+    for cell, (dp, rdp) in zip(cells, masks):
+        ref = refs[type(cell)](weights(cell), rdp)
+        steps.append((lambda r, d: lambda xt, *s: r(xt if d is None else xt * d, *s))(ref, dp))
+    sizes = [len(c.state_size) if isinstance(c.state_size, list) else 1 for c in cells]
+
+    def step(xt, *flat):
+        new, i = [], 0
+        for f, n in zip(steps, sizes):
+            xt, own = f(xt, *flat[i:i + n])
+            new.extend(own)
+            i += n
+        return xt, new
+
+    return ref_run(step, x, states, mask, go_backwards)
+
+
+def make_stack(rng, dropout=0.0):
+    cells = [LSTMCell(3, dropout=dropout, recurrent_dropout=dropout, dtype="float64"),
+             GRUCell(2, dropout=dropout, recurrent_dropout=dropout, dtype="float64"),
+             SimpleRNNCell(4, dtype="float64")]
+    features = 2
+    for cell in cells:
+        cell.build((None, features))
+        randomize(cell, rng)
+        features = cell.units
+    return cells
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("masked", [False, True])
+def test_stacked_cells_match_the_step_by_step_reference(rng, go_backwards, masked):
+    cells = make_stack(rng)
+    layer = RNN(cells, return_sequences=True, return_state=True, go_backwards=go_backwards, dtype="float64")
+    x = rng.normal(size=(3, 5, 2))
+    init = [rng.normal(size=(3, n)) for n in (3, 3, 2, 4)]
+    mask = np.array([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 0, 1, 1, 0]], dtype=bool) if masked else None
+    # initial_state one list per cell, as Keras takes it; a flat list works too.
+    out = layer(x, initial_state=[[Tensor(init[0]), Tensor(init[1])], Tensor(init[2]), Tensor(init[3])],
+                mask=mask)
+    want_seq, want_states = stacked_reference(cells, x, init, mask, go_backwards)
+    np.testing.assert_allclose(out[0].numpy(), want_seq, atol=1e-10)
+    # return_state: one entry per cell, a list for the LSTM's (h, c).
+    (h1, c1), h2, h3 = out[1:]
+    for got, want in zip([h1, c1, h2, h3], want_states):
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-10)
+    flat = layer(x, initial_state=[Tensor(s) for s in init], mask=mask)
+    np.testing.assert_allclose(flat[0].numpy(), want_seq, atol=1e-10)
+
+
+def test_stacked_cells_fused_equal_the_generic_loop_with_dropout(rng):
+    cells = make_stack(rng, dropout=0.3)
+    x = rng.normal(size=(4, 6, 2))
+    mask = rng.random((4, 6)) > 0.3
+    stacked = RNN(cells, return_sequences=True, dtype="float64")
+    masks = stacked.cell.dropout_masks(4, 2, True, np.float64)
+    stacked.cell.dropout_masks = lambda *a: masks  # the same masks for both paths
+    fused = stacked(x, mask=mask, training=True).numpy()
+    stacked.cell._fusable = lambda: None           # force the step-by-step loop
+    loop = stacked(x, mask=mask, training=True).numpy()
+    np.testing.assert_allclose(fused, loop, atol=1e-12)
+    # Each cell's masks are fixed for the sequence: the reference with the same masks agrees.
+    want, _ = stacked_reference(cells, x, [np.zeros((4, n)) for n in (3, 3, 2, 4)], mask, masks=masks)
+    np.testing.assert_allclose(fused, want, atol=1e-10)
+
+
+@pytest.mark.parametrize("options", [{"go_backwards": True}, {"return_state": True}])
+def test_stacked_cells_gradients(rng, options):
+    cells = [LSTMCell(2, dtype="float64"), SimpleRNNCell(2, dtype="float64")]
+    layer = RNN(cells, return_sequences=True, dtype="float64", **options)
+    x = rng.normal(size=(2, 4, 3))
+    layer.build((None, 4, 3))
+    randomize(layer, rng)
+    assert len(layer.trainable_weights) == 6
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    init = [rng.normal(size=(2, 2)) for _ in range(3)]
+
+    def f(x, *states):
+        return layer(x, initial_state=list(states), mask=mask)
+
+    check_gradients(f, x, *init, variables=layer.trainable_weights)
+
+
+def test_stacked_cells_config_saving_summary_and_errors(rng, tmp_path):
+    import gradiente as keras
+
+    model = keras.Sequential([Input((5, 2)), RNN([LSTMCell(8), GRUCell(4)]), keras.layers.Dense(1)])
+    assert model.layers[0].count_params() == 4 * 8 * (2 + 8 + 1) + 3 * 4 * (8 + 4) + 2 * 3 * 4
+    x = rng.normal(size=(3, 5, 2)).astype(np.float32)
+    path = tmp_path / "stacked.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert [type(c).__name__ for c in loaded.layers[0].cell.cells] == ["LSTMCell", "GRUCell"]
+    # Symbolic shapes follow the per-cell grouping of the states.
+    out = RNN([LSTMCell(3), GRUCell(2)], return_state=True)(Input((5, 2)))
+    assert [o.shape if not isinstance(o, list) else [t.shape for t in o] for o in out] == \
+        [(None, 2), [(None, 3), (None, 3)], (None, 2)]
+    with pytest.raises(ValueError, match="at least one cell"):
+        RNN([])
+    with pytest.raises(TypeError, match="cell 1 must be a layer"):
+        RNN([LSTMCell(2), "lstm"])
+    with pytest.raises(ValueError, match="has 3 state"):
+        RNN([LSTMCell(2), GRUCell(2)])(x, initial_state=[np.zeros((3, 2))])
+
+
+def test_a_model_with_stacked_cells_trains_with_the_replayed_step(rng):
+    import gradiente as keras
+
+    x = rng.normal(size=(64, 5, 2)).astype(np.float32)
+    y = (x[:, :, 0].sum(axis=1) > 0).astype(np.int64)
+    runs, models = [], []
+    for eager in (False, True):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([Input((5, 2)), RNN([LSTMCell(8), LSTMCell(8)]),
+                                  keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                      run_eagerly=eager)
+        runs.append(model.fit(x, y, batch_size=16, epochs=8, verbose=0, shuffle=False).history["loss"])
+        models.append(model)
+    assert runs[0] == runs[1]
+    assert runs[0][-1] < 0.7 * runs[0][0]
+    assert any(r is not None for r in models[0]._compiled_step.replays.values())

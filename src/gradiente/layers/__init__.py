@@ -32,7 +32,8 @@ from gradiente.layers.normalization import BatchNormalization, GroupNormalizatio
 from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.masking import Masking
-from gradiente.layers.recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell
+from gradiente.layers.recurrent import (GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
+                                       StackedRNNCells)
 from gradiente.layers.wrappers import Bidirectional, TimeDistributed
 from gradiente.layers.lambda_layer import Lambda
 from gradiente.layers.preprocessing import Normalization, Rescaling

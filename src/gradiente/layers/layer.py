@@ -407,10 +407,7 @@ class Layer:
         else:
             out_shape = self.compute_output_shape(shapes)
         out_dtype = self._output_dtype(in_specs)
-        if isinstance(out_shape, list):
-            outputs = [KerasTensor(s, out_dtype) for s in out_shape]
-        else:
-            outputs = KerasTensor(out_shape, out_dtype)
+        outputs = _symbolic_outputs(out_shape, out_dtype)
         call_kwargs = dict(kwargs)
         if args:
             call_kwargs["_args"] = args
@@ -486,6 +483,13 @@ class Layer:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _symbolic_outputs(shape, dtype):
+    """KerasTensors for an output shape: a tuple, or a (nested) list of them."""
+    if isinstance(shape, list):
+        return [_symbolic_outputs(s, dtype) for s in shape]
+    return KerasTensor(shape, dtype)
+
+
 def _is_numeric_nested(value):
     """True for nested Python lists of numbers (one array), not lists of arrays."""
     first = value[0]

@@ -16,6 +16,7 @@ from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.recurrent import _array_activation_name, gru_sequence, lstm_sequence, simple_rnn_sequence
+from gradiente.utils.nest import flatten
 
 _TIME_HINT = (
     "Recurrent layers read sequences. If each sample is one vector of n features, add a time "
@@ -192,9 +193,11 @@ class SimpleRNNCell(_DropoutCell):
         name = _array_activation_name(self.activation)
         return None if name is None else (name,)
 
-    def fused_sequence(self, x, states, mask, dp, rdp, names, go_backwards, need_sequence, need_states):
+    def fused_sequence(self, x, states, mask, masks, names, go_backwards, need_sequence, need_states):
         """The whole sequence (B, T, n) at once: (all outputs (T, B, u) or None, last output,
-        final states). ``mask`` (T, B, 1) is in reading order."""
+        final states). ``mask`` (T, B, 1) is in reading order; ``masks`` the dropout masks
+        (input, recurrent) from ``dropout_masks``."""
+        dp, rdp = masks
         last_only = not need_sequence
         H = simple_rnn_sequence(_dropped(x, dp), self.kernel, self.bias, self.recurrent_kernel, states[0],
                                 mask, rdp, activation=names[0], go_backwards=go_backwards,
@@ -254,7 +257,8 @@ class LSTMCell(_DropoutCell):
         h = ops.multiply(o, self.activation(c))
         return h, [h, c]
 
-    def fused_sequence(self, x, states, mask, dp, rdp, names, go_backwards, need_sequence, need_states):
+    def fused_sequence(self, x, states, mask, masks, names, go_backwards, need_sequence, need_states):
+        dp, rdp = masks
         steps = x.shape[1]
         last_only = not (need_sequence or need_states)
         out = lstm_sequence(_dropped(x, dp), self.kernel, self.bias, self.recurrent_kernel, states[0],
@@ -318,7 +322,8 @@ class GRUCell(_DropoutCell):
         h = ops.add(ops.multiply(z, h), ops.multiply(ops.subtract(1.0, z), hh))
         return h, [h]
 
-    def fused_sequence(self, x, states, mask, dp, rdp, names, go_backwards, need_sequence, need_states):
+    def fused_sequence(self, x, states, mask, masks, names, go_backwards, need_sequence, need_states):
+        dp, rdp = masks
         last_only = not need_sequence
         H = gru_sequence(_dropped(x, dp), self.kernel, self.bias, self.recurrent_kernel, states[0], mask, rdp,
                          activation=names[0], recurrent_activation=names[1], reset_after=self.reset_after,
@@ -332,7 +337,141 @@ class GRUCell(_DropoutCell):
         return config
 
 
-_CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell}
+def _n_states(cell):
+    return len(_as_state_list(cell.state_size))
+
+
+class StackedRNNCells(Layer):
+    """Several cells run as one: at each step the input goes through the cells in turn, each
+    cell's output being the next one's input. ``RNN([cell_1, cell_2])`` builds one.
+
+    ``state_size`` lists each cell's; ``call(inputs (B, n), states)`` takes every cell's
+    states in order (flat, or one list per cell) and returns (last cell's output, new states,
+    flat). Over a whole sequence, built-in cells run one after the other, each over all steps:
+    the same result as interleaving them step by step, in one fused op per cell.
+    """
+
+    def __init__(self, cells, **kwargs):
+        cells = list(cells)
+        if not cells:
+            raise ValueError("StackedRNNCells needs at least one cell.")
+        for i, cell in enumerate(cells):
+            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+                raise TypeError(
+                    f"StackedRNNCells: cell {i} must be a layer with `call(inputs, states)` and a "
+                    f"`state_size` attribute, received {cell!r}."
+                )
+        super().__init__(**kwargs)
+        self.cells = cells
+
+    @property
+    def traceable(self):
+        return all(isinstance(c, _DropoutCell) and c.traceable for c in self.cells)
+
+    @property
+    def state_size(self):
+        return [cell.state_size for cell in self.cells]
+
+    @property
+    def output_size(self):
+        return _output_size(self.cells[-1])
+
+    def build(self, input_shape):
+        batch, features = input_shape[0], input_shape[-1]
+        for cell in self.cells:
+            if not cell.built:
+                cell._maybe_build((batch, features))
+            features = _output_size(cell)
+        self.built = True
+
+    def _split(self, states):
+        flat = flatten(states) if isinstance(states, (list, tuple)) else [states]
+        if len(flat) != sum(_n_states(c) for c in self.cells):
+            raise ValueError(
+                f"StackedRNNCells '{self.name}': its cells hold {sum(_n_states(c) for c in self.cells)} "
+                f"states in all, but {len(flat)} were given.")
+        out, i = [], 0
+        for cell in self.cells:
+            out.append(flat[i:i + _n_states(cell)])
+            i += _n_states(cell)
+        return out
+
+    def call(self, inputs, states, training=None):
+        new_states = []
+        for cell, own in zip(self.cells, self._split(states)):
+            wants_training = isinstance(cell, Layer) and cell._call_kwargs(True, None)
+            inputs, own = cell.call(inputs, own, **({"training": training} if wants_training else {}))
+            new_states.extend(_as_state_list(own))
+        return inputs, new_states
+
+    def get_initial_state(self, batch_size=None):
+        return [Tensor(np.zeros((batch_size, s), dtype=self._dtype)) for s in flatten(self.state_size)]
+
+    # What RNN asks of a cell with dropout, cell by cell.
+    def dropout_masks(self, batch, features, training, dtype):
+        masks = []
+        for cell in self.cells:
+            masks.append(cell.dropout_masks(batch, features, training, dtype)
+                         if isinstance(cell, _DropoutCell) else None)
+            features = _output_size(cell)
+        return masks
+
+    @property
+    def _masks(self):
+        return [getattr(c, "_masks", None) for c in self.cells]
+
+    @_masks.setter
+    def _masks(self, masks):
+        for i, cell in enumerate(self.cells):
+            if isinstance(cell, _DropoutCell):
+                cell._masks = None if masks is None else masks[i]
+
+    def _fusable(self):
+        names = [c._fusable() if isinstance(c, _DropoutCell) else None for c in self.cells]
+        return None if None in names else names
+
+    def fused_sequence(self, x, states, mask, masks, names, go_backwards, need_sequence, need_states):
+        # Only the first cell reads the input backwards; the others read its outputs, which
+        # are already in reading order, as is ``mask``.
+        new_states, last_cell = [], len(self.cells) - 1
+        for k, (cell, own) in enumerate(zip(self.cells, self._split(states))):
+            seq_tm, last, own = cell.fused_sequence(
+                x, own, mask, masks[k], names[k], go_backwards=go_backwards and k == 0,
+                need_sequence=need_sequence or k < last_cell, need_states=need_states)
+            if need_states:
+                new_states.extend(own)
+            if k < last_cell:
+                x = ops.transpose(seq_tm, (1, 0, 2))
+        return seq_tm, last, (new_states if need_states else None)
+
+    def get_config(self):
+        config = super().get_config()
+        config["cells"] = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls([_cell_from_config(c) for c in config.pop("cells")], **config)
+
+
+def _output_size(cell):
+    size = getattr(cell, "output_size", None)
+    return size if size is not None else _as_state_list(cell.state_size)[0]
+
+
+def _cell_from_config(cell):
+    cell_cls = _CELLS.get(cell.get("class_name"))
+    if cell_cls is None:
+        raise ValueError(
+            f"RNN.from_config: unknown cell class {cell.get('class_name')!r}; built-in cells "
+            f"are {', '.join(_CELLS)}. Recreate custom cells yourself and pass RNN(cell)."
+        )
+    return cell_cls.from_config(cell["config"])
+
+
+_CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
+          "StackedRNNCells": StackedRNNCells}
 
 
 # --- the layer that runs a cell over time ----------------------------------------------------
@@ -355,15 +494,13 @@ class RNN(Layer):
     @property
     def traceable(self):
         """Built-in cells without dropout (drawn in Python) or carried state are pure ops."""
-        return not self.stateful and isinstance(self.cell, _DropoutCell) and self.cell.traceable
+        return (not self.stateful and isinstance(self.cell, (_DropoutCell, StackedRNNCells))
+                and self.cell.traceable)
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
-            raise TypeError(
-                f"{type(self).__name__}: a list of cells is not supported; stack recurrent layers "
-                "instead, with return_sequences=True on all but the last."
-            )
+            cell = StackedRNNCells(cell)
         if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
             raise TypeError(
                 f"{type(self).__name__}: `cell` must be a layer with `call(inputs, states)` and a "
@@ -385,7 +522,19 @@ class RNN(Layer):
         return None if self._states is None else [Tensor(s) for s in self._states]
 
     def _state_sizes(self):
-        return _as_state_list(self.cell.state_size)
+        return flatten(_as_state_list(self.cell.state_size))
+
+    def _grouped(self, states):
+        """Final states as ``return_state`` gives them: flat, or for stacked cells one entry per
+        cell (a list when that cell has several states), as Keras does."""
+        if not isinstance(self.cell, StackedRNNCells):
+            return list(states)
+        grouped, i = [], 0
+        for cell in self.cell.cells:
+            n = _n_states(cell)
+            grouped.append(list(states[i:i + n]) if isinstance(cell.state_size, (list, tuple)) else states[i])
+            i += n
+        return grouped
 
     def build(self, input_shape):
         features = input_shape[-1]
@@ -408,7 +557,7 @@ class RNN(Layer):
         if states is None:
             self._states = None if self._states is None else [np.zeros_like(s) for s in self._states]
             return
-        self._states = [np.array(getattr(s, "data", s), dtype=self._dtype) for s in _as_state_list(states)]
+        self._states = [np.array(getattr(s, "data", s), dtype=self._dtype) for s in flatten(_as_state_list(states))]
 
     def _initial_states(self, initial_state, batch):
         sizes = self._state_sizes()
@@ -422,7 +571,7 @@ class RNN(Layer):
                     )
                 return [Tensor(s) for s in self._states]
             return [Tensor(np.zeros((batch, s), dtype=self._dtype)) for s in sizes]
-        states = _as_state_list(initial_state)
+        states = flatten(_as_state_list(initial_state))
         if len(states) != len(sizes):
             raise ValueError(
                 f"Layer '{self.name}' ({type(self).__name__}) has {len(sizes)} state(s) but "
@@ -458,21 +607,21 @@ class RNN(Layer):
 
         fuse = getattr(self.cell, "_fusable", lambda: None)()
         cell = self.cell
-        dp = rdp = None
-        if isinstance(cell, _DropoutCell):
-            dp, rdp = cell.dropout_masks(batch, inputs.shape[-1], bool(training), self._dtype)
+        has_dropout = isinstance(cell, (_DropoutCell, StackedRNNCells))
+        # Dropout masks are drawn once per sequence, the same at every step.
+        masks = cell.dropout_masks(batch, inputs.shape[-1], bool(training), self._dtype) if has_dropout else None
         if fuse is not None:
             seq_tm, last, states = cell.fused_sequence(
-                inputs, states, mask_tm, dp, rdp, fuse, go_backwards=self.go_backwards,
+                inputs, states, mask_tm, masks, fuse, go_backwards=self.go_backwards,
                 need_sequence=self.return_sequences, need_states=self.return_state or self.stateful)
         else:
-            if isinstance(cell, _DropoutCell):
-                cell._masks = (dp, rdp)
+            if has_dropout:
+                cell._masks = masks
             try:
                 x = ops.flip(inputs, axis=1) if self.go_backwards else inputs
                 seq_tm, states = self._loop(x, states, mask_tm, training)
             finally:
-                if isinstance(cell, _DropoutCell):
+                if has_dropout:
                     cell._masks = None
             last = seq_tm[steps - 1]
 
@@ -495,7 +644,7 @@ class RNN(Layer):
             if seen is not None:
                 output = ops.multiply(output, seen[:, -1:].astype(self._dtype))
         if self.return_state:
-            return [output] + list(states)
+            return [output] + self._grouped(states)
         return output
 
     def _loop(self, x, states, mask_tm, training):
@@ -519,7 +668,7 @@ class RNN(Layer):
         units = self.cell.output_size
         out = (batch, steps, units) if self.return_sequences else (batch, units)
         if self.return_state:
-            return [out] + [(batch, s) for s in self._state_sizes()]
+            return [out] + self._grouped([(batch, s) for s in self._state_sizes()])
         return out
 
     def compute_mask(self, inputs, mask=None):
@@ -547,13 +696,7 @@ class RNN(Layer):
         config = dict(config)
         cell = config.pop("cell")
         if isinstance(cell, dict):
-            cell_cls = _CELLS.get(cell.get("class_name"))
-            if cell_cls is None:
-                raise ValueError(
-                    f"RNN.from_config: unknown cell class {cell.get('class_name')!r}; built-in cells "
-                    f"are {', '.join(_CELLS)}. Recreate custom cells yourself and pass RNN(cell)."
-                )
-            cell = cell_cls.from_config(cell["config"])
+            cell = _cell_from_config(cell)
         return cls(cell, **config)
 
 
