@@ -5,7 +5,8 @@ import pytest
 
 from gradiente import backend
 from gradiente.layers import Input
-from gradiente.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from gradiente.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                           RMSNormalization)
 from gradiente.testing import check_gradients
 
 
@@ -147,3 +148,43 @@ def test_errors_and_config():
     assert gn.groups == 4
     ln = LayerNormalization.from_config(LayerNormalization(axis=[1, 2]).get_config())
     assert ln.axis == [1, 2]
+
+
+def test_rms_scaling_and_rms_normalization_match_the_formula_and_gradients(rng):
+    x = rng.normal(size=(3, 4, 5))
+    ln = LayerNormalization(rms_scaling=True, center=True, dtype="float64")
+    ln.build(x.shape)
+    assert [v.name for v in ln.weights] == ["gamma"] and ln.count_params() == 5  # center ignored
+    randomize(ln, rng)
+    want = x / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-3) * ln.gamma.numpy()
+    np.testing.assert_allclose(ln(x).numpy(), want, atol=1e-10)
+    check_gradients(ln, x, variables=ln.trainable_weights)
+    assert LayerNormalization.from_config(ln.get_config()).rms_scaling is True
+    rms = RMSNormalization(axis=[1, 2], dtype="float64")
+    rms.build(x.shape)
+    assert [v.name for v in rms.weights] == ["scale"] and rms.scale.shape == (4, 5) and rms.epsilon == 1e-6
+    randomize(rms, rng)
+    want = x / np.sqrt((x ** 2).mean(axis=(1, 2), keepdims=True) + 1e-6) * rms.scale.numpy()
+    np.testing.assert_allclose(rms(x).numpy(), want, atol=1e-10)
+    check_gradients(rms, x, variables=rms.trainable_weights)
+    first = RMSNormalization(axis=1, dtype="float64")
+    first.build(x.shape)
+    randomize(first, rng)
+    want = x / np.sqrt((x ** 2).mean(axis=1, keepdims=True) + 1e-6) * first.scale.numpy()[:, None]
+    np.testing.assert_allclose(first(x).numpy(), want, atol=1e-10)
+    assert RMSNormalization.from_config(rms.get_config()).axis == [1, 2]
+    with pytest.raises(ValueError, match="batch axis"):
+        RMSNormalization(axis=0)(np.zeros((2, 3)))
+
+
+def test_rms_layers_save_and_load(rng, tmp_path):
+    import gradiente as keras
+
+    model = keras.Sequential([Input((4, 5)), LayerNormalization(rms_scaling=True), RMSNormalization(),
+                              keras.layers.Flatten(), keras.layers.Dense(2)])
+    for layer in model.layers[:2]:
+        randomize(layer, rng)
+    x = rng.normal(size=(3, 4, 5)).astype(np.float32)
+    model.save(tmp_path / "rms.keras")
+    loaded = keras.models.load_model(tmp_path / "rms.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -1,13 +1,14 @@
-"""The normalize primitive (BatchNormalization, LayerNormalization, GroupNormalization):
-forward against the formula, VJP against finite differences, moving statistics updated."""
+"""The normalize primitive (BatchNormalization, LayerNormalization, GroupNormalization) and
+rms_normalize (RMSNormalization): forward against the formula, VJP against finite
+differences, moving statistics updated."""
 import numpy as np
 
 from gradiente import Variable
-from gradiente.ops.normalization import normalize
+from gradiente.ops.normalization import normalize, rms_normalize
 
 from ops_testlib import gradcheck
 
-GRADIENT_CHECKED = {"normalize"}
+GRADIENT_CHECKED = {"normalize", "rms_normalize"}
 NOT_DIFFERENTIABLE = set()
 
 
@@ -26,3 +27,13 @@ def test_normalize_updates_moving_statistics_in_place():
     normalize(x, None, None, axes=(0,), stats={}, moving=(mean, variance, 0.9))
     np.testing.assert_allclose(mean.numpy(), 0.1 * x.mean(0))
     np.testing.assert_allclose(variance.numpy(), 0.9 + 0.1 * x.var(0))
+
+
+def test_rms_normalize_matches_the_formula_and_its_gradients():
+    rng = np.random.default_rng(2)
+    x, gamma = rng.standard_normal((4, 3, 5)), rng.standard_normal((3, 5))
+    out = rms_normalize(x, gamma, axes=(1, 2), epsilon=1e-3, stats={}).numpy()
+    expected = x / np.sqrt((x ** 2).mean(axis=(1, 2), keepdims=True) + 1e-3) * gamma
+    np.testing.assert_allclose(out, expected, rtol=1e-10)
+    gradcheck("rms_normalize", lambda a, g: rms_normalize(a, g, axes=(1, 2), stats={}), x, gamma)
+    gradcheck("rms_normalize", lambda a: rms_normalize(a, None, axes=(-1,), stats={}), x)

@@ -28,7 +28,8 @@ from gradiente.layers.spatial import (
     Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
     ZeroPadding2D, ZeroPadding3D,
 )
-from gradiente.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization
+from gradiente.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                           RMSNormalization)
 from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.masking import Masking

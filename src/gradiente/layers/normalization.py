@@ -1,7 +1,9 @@
-"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization.
+"""Normalization layers: BatchNormalization, LayerNormalization, GroupNormalization,
+RMSNormalization.
 
-All three compute ``gamma · (x - mean) / sqrt(var + epsilon) + beta`` and differ in which
-axes the mean and (biased) variance are taken over. The training-mode forward and its
+The first three compute ``gamma · (x - mean) / sqrt(var + epsilon) + beta`` and differ in which
+axes the mean and (biased) variance are taken over; RMSNormalization (and LayerNormalization
+with ``rms_scaling``) computes ``gamma · x / sqrt(mean(x²) + epsilon)``. The training-mode forward and its
 gradient are one fused primitive, ``ops.normalization.normalize``: composing it from ops
 would cost about ten tape records and as many passes over the activations.
 """
@@ -10,7 +12,7 @@ import numpy as np
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
-from gradiente.ops.normalization import normalize
+from gradiente.ops.normalization import normalize, rms_normalize
 
 
 def _axes_list(axis, owner):
@@ -192,7 +194,9 @@ class BatchNormalization(_Normalization):
 class LayerNormalization(_Normalization):
     """Normalizes each sample over ``axis`` (default the last): (batch, ..., C) -> same shape.
 
-    Weights gamma, beta shaped like the normalized axes.
+    Weights gamma, beta shaped like the normalized axes. With ``rms_scaling=True``,
+    ``center`` and ``scale`` are ignored: inputs are divided by their root mean square
+    (no mean is taken) and multiplied by gamma, the only weight, as in Keras.
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
@@ -200,19 +204,23 @@ class LayerNormalization(_Normalization):
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
-        if rms_scaling:
-            raise ValueError(
-                "LayerNormalization: rms_scaling=True is not supported; use rms_scaling=False "
-                "(mean-centred normalization)."
-            )
-        self.rms_scaling = False
+        self.rms_scaling = bool(rms_scaling)
 
     def build(self, input_shape):
-        self._add_gamma_beta(self._param_shape(input_shape))
+        shape = self._param_shape(input_shape)
+        if self.rms_scaling:
+            self.beta = None
+            self.gamma = self.add_weight("gamma", shape, initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        else:
+            self._add_gamma_beta(shape)
         self.built = True
 
     def call(self, inputs):
         rank = inputs.ndim
+        if self.rms_scaling:
+            return rms_normalize(inputs, self._broadcast(self.gamma, rank), axes=tuple(self._param_axes),
+                                 epsilon=self.epsilon, stats={})
         return normalize(inputs, self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank),
                          axes=tuple(self._param_axes), epsilon=self.epsilon, stats={})
 
@@ -269,4 +277,48 @@ class GroupNormalization(_Normalization):
     def get_config(self):
         config = super().get_config()
         config["groups"] = self.groups
+        return config
+
+
+class RMSNormalization(Layer):
+    """Root-mean-square normalization (Zhang & Sennrich, 2019), as in Keras 3:
+    ``x / sqrt(mean(x², axis) + epsilon) · scale``. (batch, ..., C) -> same shape; one weight,
+    ``scale`` (ones), shaped like the normalized axes.
+    """
+
+    traceable = True
+    supports_masking = True
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis if isinstance(axis, (int, np.integer)) else list(axis)
+        self._axes = _axes_list(axis, type(self).__name__)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._param_axes = _resolve_axes(self._axes, rank, type(self).__name__, input_shape)
+        if any(input_shape[a] is None for a in self._param_axes):
+            raise ValueError(
+                f"RMSNormalization layer '{self.name}': the normalized axes of the input shape "
+                f"{tuple(input_shape)} must be known to create its weight.")
+        self.scale = self.add_weight("scale", tuple(input_shape[a] for a in self._param_axes), initializer="ones")
+        self.built = True
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        scale = self.scale
+        if self._param_axes != list(range(rank - len(self._param_axes), rank)):
+            shape = [1] * rank
+            for a, n in zip(self._param_axes, scale.shape):
+                shape[a] = n
+            scale = ops.reshape(scale, tuple(shape))
+        return rms_normalize(inputs, scale, axes=tuple(self._param_axes), epsilon=self.epsilon, stats={})
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(axis=self.axis, epsilon=self.epsilon)
         return config
