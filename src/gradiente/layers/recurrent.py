@@ -337,6 +337,12 @@ class GRUCell(_DropoutCell):
         return config
 
 
+def _check_cell(cell, what):
+    if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
+        raise TypeError(f"{what} must be a layer with `call(inputs, states)` and a `state_size` "
+                        f"attribute, received {cell!r}.")
+
+
 def _n_states(cell):
     return len(_as_state_list(cell.state_size))
 
@@ -356,11 +362,7 @@ class StackedRNNCells(Layer):
         if not cells:
             raise ValueError("StackedRNNCells needs at least one cell.")
         for i, cell in enumerate(cells):
-            if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
-                raise TypeError(
-                    f"StackedRNNCells: cell {i} must be a layer with `call(inputs, states)` and a "
-                    f"`state_size` attribute, received {cell!r}."
-                )
+            _check_cell(cell, f"StackedRNNCells: cell {i}")
         super().__init__(**kwargs)
         self.cells = cells
 
@@ -501,11 +503,7 @@ class RNN(Layer):
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
-        if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
-            raise TypeError(
-                f"{type(self).__name__}: `cell` must be a layer with `call(inputs, states)` and a "
-                f"`state_size` attribute, received {cell!r}."
-            )
+        _check_cell(cell, f"{type(self).__name__}: `cell`")
         super().__init__(**kwargs)
         self.cell = cell
         self.return_sequences = bool(return_sequences)
