@@ -226,7 +226,7 @@ def _lstm_forward(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, act
         XH[:, -1] = 1
     rec_fm = None if rec_mask is None else np.ascontiguousarray(rec_mask.T, dtype=dtype)
     h = np.ascontiguousarray(h0.T, dtype=dtype)
-    c = np.ascontiguousarray(c0.T, dtype=dtype)
+    c = c0_fm = np.ascontiguousarray(c0.T, dtype=dtype)
     np.multiply(h, 1 if rec_fm is None else rec_fm, out=XH[0, :u])
     mask_fm = None if mask is None else mask.transpose(0, 2, 1)        # (T, 1, B)
     # Without masks the new h goes straight into the next step's matmul input.
@@ -262,8 +262,7 @@ def _lstm_forward(x, kernel, bias, recurrent_kernel, h0, c0, mask, rec_mask, act
                 np.copyto(Cc[t], np.where(mask_fm[t], cn, c))
             np.multiply(ht, 1 if rec_fm is None else rec_fm, out=XH[t + 1, :u])
         h, c = ht, Cc[t]
-    cache.update(XH=XH, G=G, Ac=Ac, Cc=Cc, c0=np.ascontiguousarray(c0.T, dtype=dtype), rec_fm=rec_fm,
-                 mask_fm=mask_fm)
+    cache.update(XH=XH, G=G, Ac=Ac, Cc=Cc, c0=c0_fm, rec_fm=rec_fm, mask_fm=mask_fm)
     if last_only:
         return h.T.copy()
     out = np.empty((steps + 1, batch, u), dtype)
