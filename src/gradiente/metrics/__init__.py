@@ -7,6 +7,7 @@ from gradiente.metrics.accuracy import (
     sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
 )
 from gradiente.metrics.confusion import AUC, Precision, Recall
+from gradiente.metrics.f_score import F1Score, FBetaScore
 from gradiente.metrics.metric import Metric
 from gradiente.metrics.probabilistic import (
     BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
@@ -15,7 +16,7 @@ from gradiente.metrics.probabilistic import (
 from gradiente.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from gradiente.metrics.regression import (
     CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredError, MeanSquaredLogarithmicError, RootMeanSquaredError,
+    MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError,
 )
 from gradiente.utils.naming import to_snake_case
 
@@ -25,7 +26,7 @@ CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     RootMeanSquaredError, CosineSimilarity, LogCoshError, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-    SquaredHinge, CategoricalHinge,
+    SquaredHinge, CategoricalHinge, F1Score, FBetaScore, R2Score,
 )}
 # snake_case names (Keras's function names) and short aliases.
 NAMES = {to_snake_case(name): cls for name, cls in CLASSES.items()}

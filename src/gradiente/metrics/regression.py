@@ -1,12 +1,14 @@
 """Regression metrics (NumPy): mean squared / absolute / percentage / log errors, root
 mean squared error, cosine similarity, log-cosh error. Per-sample values are means over
-the last axis, as in the losses of the same names."""
+the last axis, as in the losses of the same names. And R2Score, the coefficient of
+determination, from running sums."""
 import math
+import warnings
 
 import numpy as np
 
 from gradiente import backend
-from gradiente.metrics.metric import squeeze_or_expand, to_array
+from gradiente.metrics.metric import Metric, squeeze_or_expand, to_array, weights_like
 from gradiente.metrics.reduction import Mean, MeanMetricWrapper
 
 
@@ -103,3 +105,77 @@ class RootMeanSquaredError(Mean):
 
     def result(self):
         return math.sqrt(super().result())
+
+
+class R2Score(Metric):
+    """Coefficient of determination, 1 - sum((y - ŷ)²) / sum((y - mean(y))²), per output
+    column of (batch, outputs) data (a (batch,) target counts as one column).
+
+    ``class_aggregation``: ``"uniform_average"`` (the mean over outputs), ``"variance_weighted_average"``
+    (weighted by each output's variance) or None (one score per output, an array).
+    ``num_regressors`` p > 0 gives the adjusted R², 1 - (1 - R²)(n - 1) / (n - p - 1), with n
+    the number of target values seen.
+    """
+
+    def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
+            raise ValueError(
+                "R2Score: `class_aggregation` must be one of None, 'uniform_average', "
+                f"'variance_weighted_average'; received class_aggregation={class_aggregation!r}.")
+        if not isinstance(num_regressors, int) or isinstance(num_regressors, bool) or num_regressors < 0:
+            raise ValueError(f"R2Score: `num_regressors` must be an integer >= 0, received {num_regressors!r}.")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.num_samples = self.add_variable((), name="num_samples")
+        self._built = False
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = _pair(to_array(y_true, self._dtype), to_array(y_pred, self._dtype))
+        if y_true.ndim == 1:
+            y_true, y_pred = y_true[:, None], y_pred[:, None]
+        if y_true.ndim != 2:
+            raise ValueError(f"R2Score expects (batch, outputs) data, received shape {y_true.shape}.")
+        if not self._built:
+            n = y_true.shape[1]
+            self.squared_sum = self.add_variable((n,), name="squared_sum")
+            self.sum = self.add_variable((n,), name="sum")
+            self.total_mse = self.add_variable((n,), name="residual")
+            self.count = self.add_variable((n,), name="count")
+            self._built = True
+        elif y_true.shape[1] != self.sum.shape[0]:
+            raise ValueError(f"R2Score saw {self.sum.shape[0]} outputs so far, but received {y_true.shape[1]}.")
+        w = np.ones_like(y_true) if sample_weight is None else weights_like(sample_weight, y_true.shape, self._dtype)
+        weighted = y_true * w
+        self.sum.data += weighted.sum(axis=0)
+        self.squared_sum.data += (y_true * weighted).sum(axis=0)
+        self.total_mse.data += (np.square(y_true - y_pred) * w).sum(axis=0)
+        self.count.data += w.sum(axis=0)
+        self.num_samples.data += y_true.size
+
+    def result(self):
+        if not self._built:
+            return 0.0
+        total = self.squared_sum.data - self.sum.data * (self.sum.data / self.count.data)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            raw = 1 - self.total_mse.data / total
+        raw = np.where(np.isinf(raw), 0.0, raw)  # constant targets: 0, as Keras gives
+        if self.class_aggregation == "uniform_average":
+            score = float(np.mean(raw))
+        elif self.class_aggregation == "variance_weighted_average":
+            score = float(np.sum(total * raw) / np.sum(total))
+        else:
+            score = raw.astype(self._dtype)
+        n, p = float(self.num_samples.data), self.num_regressors
+        if p:
+            if p >= n - 1:
+                warnings.warn(f"R2Score: {p} regressors for {n:g} target values leave no degrees of freedom "
+                              "for the adjusted R²; returning the plain R².", stacklevel=2)
+            else:
+                score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return score
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(class_aggregation=self.class_aggregation, num_regressors=self.num_regressors)
+        return config

@@ -438,7 +438,8 @@ def _logs(state, tracker):
             logs[f"{name}_loss"] = value / max(tracker.count, 1)
     for entries in state.metrics or []:
         for label, metric in entries:
-            logs[label] = float(metric.result())
+            value = metric.result()  # a float, or an array for per-class scores (F1Score())
+            logs[label] = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
     return logs
 
 
