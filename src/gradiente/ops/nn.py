@@ -12,6 +12,7 @@ from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.ops.math import erf_array, multiply
 from gradiente.ops.primitive import primitive
+from gradiente.ops.reduction import column_sums
 
 _SELU_ALPHA = 1.6732632423543772
 _SELU_SCALE = 1.0507009873554805
@@ -291,7 +292,7 @@ def _(g, ans, needs, x, kernel, bias=None, activation=None):
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gk = x2.T @ dz2
         if bias is not None and needs[2]:
-            gb = _sum(dz2, axis=0)
+            gb = column_sums(dz2)
     return gx, gk, gb, None
 
 

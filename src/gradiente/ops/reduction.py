@@ -27,6 +27,14 @@ def _expand(g, x, axis, keepdims):
     return np.reshape(g, shape)
 
 
+def column_sums(a):
+    """Array helper, not an op: the sum of (..., F) over all but the last axis, as one
+    matrix-vector product (bias gradients). NumPy's reduction down a tall (M, F) array is
+    several times slower, and still slower for a batch of 32 rows."""
+    a2 = a.reshape(-1, a.shape[-1])
+    return np.ones(a2.shape[0], a2.dtype) @ a2
+
+
 def _count(x, axis):
     if axis is None or x.ndim == 0:
         return x.size
