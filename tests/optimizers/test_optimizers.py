@@ -280,8 +280,21 @@ def test_gradient_accumulation_applies_the_mean_every_k_steps():
     np.testing.assert_allclose(var.data, W0 - LR * (G1 + G2) / 2, rtol=1e-12)
 
 
+def test_lion():
+    b1, b2 = 0.9, 0.99
+    w, m = W0.copy(), np.zeros_like(W0)
+    for g in (G1, G2):
+        w = w - LR * np.sign(b1 * m + (1 - b1) * g)
+        m = b2 * m + (1 - b2) * g
+    np.testing.assert_allclose(run(optimizers.Lion(LR)), w, rtol=1e-12)
+    clone = optimizers.deserialize(optimizers.serialize(optimizers.Lion(LR, beta_1=0.5, beta_2=0.9)))
+    assert (clone.beta_1, clone.beta_2, clone.learning_rate) == (0.5, 0.9, LR)
+    with pytest.raises(ValueError, match="beta_1"):
+        optimizers.Lion(beta_1=0.0)
+
+
 def test_get_serialize_deserialize():
-    for name in ["sgd", "SGD", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw"]:
+    for name in ["sgd", "SGD", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw", "lion"]:
         assert isinstance(optimizers.get(name), optimizers.Optimizer)
     opt = optimizers.RMSprop(0.25, rho=0.8, centered=True)
     assert optimizers.get(opt) is opt
@@ -358,3 +371,20 @@ def test_folded_learning_rate_follows_the_schedule_and_is_refused_where_gradient
     assert Mine(LR).folded_learning_rate() is None
     with pytest.raises(TypeError, match="Adam needs raw gradients"):
         optimizers.Adam(LR).apply([G1], [Variable(W0.copy())], lr_folded=True)
+
+
+@pytest.mark.parametrize("name", sorted(optimizers.ALL))
+def test_every_optimizer_trains_a_logistic_regression_with_fit(name):
+    import gradiente as keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2)).astype(np.float32)
+    y = (x @ np.array([2.0, -1.0]) > 0.3).astype(np.int64)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    rates = {"sgd": 0.5, "adadelta": 1.0, "lion": 0.01}  # Adadelta's rate is a scale; Lion's steps are whole
+    model.compile(optimizer=optimizers.get({"class_name": optimizers.ALL[name].__name__,
+                                            "config": {"learning_rate": rates.get(name, 0.05)}}),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=30, batch_size=20, verbose=0)
+    assert history.history["accuracy"][-1] > 0.9, name
