@@ -48,6 +48,27 @@ def test_cosine_decay_with_and_without_warmup():
     assert w(9) == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))
 
 
+def sgdr_loop(step, initial, first, t_mul, m_mul, alpha):
+    """Walk the periods one by one: the i-th is first·t_mul^i steps long, peaks at m_mul^i."""
+    start, length, i = 0.0, float(first), 0
+    while step >= start + length:
+        start, length, i = start + length, length * t_mul, i + 1
+    cosine = 0.5 * m_mul**i * (1 + math.cos(math.pi * (step - start) / length))
+    return initial * ((1 - alpha) * cosine + alpha)
+
+
+@pytest.mark.parametrize("t_mul, m_mul, alpha", [(2.0, 0.5, 0.1), (1.0, 1.0, 0.0), (1.5, 0.8, 0.0)])
+def test_cosine_decay_restarts_walks_its_periods(t_mul, m_mul, alpha):
+    s = schedules.CosineDecayRestarts(0.4, first_decay_steps=10, t_mul=t_mul, m_mul=m_mul, alpha=alpha)
+    for step in [0, 1, 5, 9, 10, 11, 29, 30, 31, 64, 69, 70, 150]:
+        assert s(step) == pytest.approx(sgdr_loop(step, 0.4, 10, t_mul, m_mul, alpha), rel=1e-9, abs=1e-12), step
+    assert s(0) == pytest.approx(0.4) and s(10) == pytest.approx(0.4 * ((1 - alpha) * m_mul + alpha))  # a restart
+    clone = schedules.deserialize(schedules.serialize(s))
+    assert isinstance(clone, schedules.CosineDecayRestarts) and clone(37) == s(37)
+    with pytest.raises(ValueError, match="first_decay_steps"):
+        schedules.CosineDecayRestarts(0.1, 0)
+
+
 def test_serialize_round_trip():
     s = schedules.CosineDecay(1.0, 10, alpha=0.2)
     clone = schedules.deserialize(schedules.serialize(s))

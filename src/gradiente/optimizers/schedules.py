@@ -171,8 +171,46 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_steps": self.warmup_steps}
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter, 2017): a half cosine from
+    the rate down to ``alpha`` times it over ``first_decay_steps``, then a restart. Each
+    period is ``t_mul`` times longer than the last and starts ``m_mul`` times lower."""
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+                 name="SGDRDecay"):
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = _positive("CosineDecayRestarts", "first_decay_steps", first_decay_steps)
+        self.t_mul = _positive("CosineDecayRestarts", "t_mul", t_mul)
+        self.m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def __call__(self, step):
+        done = _step(step) / self.first_decay_steps  # in units of the first period
+        t_mul = float(self.t_mul)
+        if t_mul == 1.0:
+            restarts = math.floor(done)
+            done -= restarts
+        else:
+            # Periods 1, t, t², ... end at (t^i - 1) / (t - 1): invert that for the period index.
+            # (With t < 1 the periods shrink to nothing: past their total the rate stays at its floor.)
+            remaining = 1.0 - done * (1.0 - t_mul)
+            if remaining <= 0:
+                return float(self.initial_learning_rate) * self.alpha
+            restarts = math.floor(math.log(remaining) / math.log(t_mul))
+            start = (1.0 - t_mul**restarts) / (1.0 - t_mul)
+            done = (done - start) / t_mul**restarts
+        cosine = 0.5 * float(self.m_mul) ** restarts * (1.0 + math.cos(math.pi * done))
+        return float(self.initial_learning_rate) * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul, "m_mul": self.m_mul,
+                "alpha": self.alpha, "name": self.name}
+
+
 ALL = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
-                                     InverseTimeDecay, CosineDecay)}
+                                     InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
 
 
 def serialize(schedule):
