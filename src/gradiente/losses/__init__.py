@@ -1,5 +1,9 @@
 """``gradiente.losses``: loss functions (per-sample values) and Loss classes (weighted,
 reduced), with ``get`` / ``serialize`` / ``deserialize`` as Keras names them."""
+from gradiente.losses.focal import (
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
 from gradiente.losses.hinge import (
     CategoricalHinge, Hinge, SquaredHinge, categorical_hinge, hinge, squared_hinge,
 )
@@ -28,7 +32,8 @@ FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson, hinge,
-    squared_hinge, categorical_hinge, cosine_similarity,
+    squared_hinge, categorical_hinge, cosine_similarity, binary_focal_crossentropy,
+    categorical_focal_crossentropy,
 )}
 ALIASES = {"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
            "msle": msle, "MSLE": msle, "bce": bce, "BCE": bce, "kld": kld, "KLD": kld}
@@ -36,6 +41,7 @@ CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
 )}
 # The class that wraps each function, for code that needs a weighted, reduced Loss object.
 CLASS_OF = {
@@ -46,6 +52,8 @@ CLASS_OF = {
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy, kl_divergence: KLDivergence,
     poisson: Poisson, hinge: Hinge, squared_hinge: SquaredHinge,
     categorical_hinge: CategoricalHinge, cosine_similarity: CosineSimilarity,
+    binary_focal_crossentropy: BinaryFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
 }
 
 
