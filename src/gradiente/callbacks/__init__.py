@@ -10,12 +10,13 @@ from gradiente.callbacks.model_checkpoint import ModelCheckpoint
 from gradiente.callbacks.progbar import Progbar
 from gradiente.callbacks.progbar_logger import ProgbarLogger
 from gradiente.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from gradiente.callbacks.tensorboard import TensorBoard
 from gradiente.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "Progbar", "ProgbarLogger", "ReduceLROnPlateau",
-    "TerminateOnNaN",
+    "TensorBoard", "TerminateOnNaN",
 ]
 from gradiente.callbacks.gradient_monitor import GradientMonitor  # noqa: E402
 from gradiente.callbacks.backup_and_restore import BackupAndRestore
