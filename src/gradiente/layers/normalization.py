@@ -42,6 +42,19 @@ def _optional(fn, value):
     return None if value is None else fn(value)
 
 
+def _broadcast(param, axes, rank):
+    """A weight shaped like the normalized ``axes``, reshaped to broadcast against inputs of
+    ``rank``; None stays None."""
+    if param is None:
+        return None
+    if axes == list(range(rank - len(axes), rank)):
+        return param  # already broadcasts (the usual channels-last case): no reshape record
+    shape = [1] * rank
+    for a, n in zip(axes, param.shape):
+        shape[a] = n
+    return ops.reshape(param, tuple(shape))
+
+
 class _Normalization(Layer):
     """Shared options: epsilon, center (beta), scale (gamma), their initializers and penalties."""
 
@@ -87,16 +100,7 @@ class _Normalization(Layer):
                                         regularizer=self.beta_regularizer, constraint=self.beta_constraint)
 
     def _broadcast(self, param, rank):
-        """A (C...) weight reshaped to broadcast against inputs of ``rank``."""
-        if param is None:
-            return None
-        shape = [1] * rank
-        for a, n in zip(self._param_axes, param.shape):
-            shape[a] = n
-        if list(param.shape) == shape[-len(param.shape):] and self._param_axes == list(
-                range(rank - len(param.shape), rank)):
-            return param  # already broadcasts (the usual channels-last case): no reshape record
-        return ops.reshape(param, tuple(shape))
+        return _broadcast(param, self._param_axes, rank)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
@@ -306,13 +310,7 @@ class RMSNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
-        rank = inputs.ndim
-        scale = self.scale
-        if self._param_axes != list(range(rank - len(self._param_axes), rank)):
-            shape = [1] * rank
-            for a, n in zip(self._param_axes, scale.shape):
-                shape[a] = n
-            scale = ops.reshape(scale, tuple(shape))
+        scale = _broadcast(self.scale, self._param_axes, inputs.ndim)
         return rms_normalize(inputs, scale, axes=tuple(self._param_axes), epsilon=self.epsilon, stats={})
 
     def compute_output_shape(self, input_shape):
