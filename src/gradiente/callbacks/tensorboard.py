@@ -65,7 +65,8 @@ class TensorBoard(Callback):
         self.write_steps_per_second = bool(write_steps_per_second)
         self.update_freq = update_freq
         self._writers = {}
-        self._train_step = 0
+        self._train_step = self._epoch_step = 0
+        self._epoch_start = time.perf_counter()
         if update_freq != "epoch":
             # Only then does fit need to build logs after every batch.
             self.on_train_batch_end = self._log_batch
