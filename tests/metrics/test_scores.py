@@ -84,6 +84,11 @@ def test_r2_example_adjusted_constant_targets_and_errors():
         warnings.simplefilter("always")
         assert too_many.result() == pytest.approx(skm.r2_score(x[:4], x[:4] + 1), rel=1e-5)
     assert "degrees of freedom" in str(caught[0].message)
+    # Targets far from zero: float32 sums would cancel the variance away.
+    far = keras.metrics.R2Score()
+    year = 2000.0 + np.arange(50.0) % 7
+    far.update_state(year.astype(np.float32), (year + 0.5 * np.sin(year)).astype(np.float32))
+    assert far.result() == pytest.approx(skm.r2_score(year, year + 0.5 * np.sin(year)), rel=1e-4)
     constant = keras.metrics.R2Score()
     constant.update_state(np.ones(5), np.zeros(5))
     assert constant.result() == 0.0

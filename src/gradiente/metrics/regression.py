@@ -127,25 +127,27 @@ class R2Score(Metric):
             raise ValueError(f"R2Score: `num_regressors` must be an integer >= 0, received {num_regressors!r}.")
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
-        self.num_samples = self.add_variable((), name="num_samples")
+        self.num_samples = self.add_variable((), dtype="float64", name="num_samples")
         self._built = False
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _pair(to_array(y_true, self._dtype), to_array(y_pred, self._dtype))
+        # Sums in float64: the total sum of squares is a difference of two large sums, which
+        # float32 would cancel away for targets far from zero (prices, years).
+        y_true, y_pred = _pair(to_array(y_true, np.float64), to_array(y_pred, np.float64))
         if y_true.ndim == 1:
             y_true, y_pred = y_true[:, None], y_pred[:, None]
         if y_true.ndim != 2:
             raise ValueError(f"R2Score expects (batch, outputs) data, received shape {y_true.shape}.")
         if not self._built:
             n = y_true.shape[1]
-            self.squared_sum = self.add_variable((n,), name="squared_sum")
-            self.sum = self.add_variable((n,), name="sum")
-            self.total_mse = self.add_variable((n,), name="residual")
-            self.count = self.add_variable((n,), name="count")
+            self.squared_sum = self.add_variable((n,), dtype="float64", name="squared_sum")
+            self.sum = self.add_variable((n,), dtype="float64", name="sum")
+            self.total_mse = self.add_variable((n,), dtype="float64", name="residual")
+            self.count = self.add_variable((n,), dtype="float64", name="count")
             self._built = True
         elif y_true.shape[1] != self.sum.shape[0]:
             raise ValueError(f"R2Score saw {self.sum.shape[0]} outputs so far, but received {y_true.shape[1]}.")
-        w = np.ones_like(y_true) if sample_weight is None else weights_like(sample_weight, y_true.shape, self._dtype)
+        w = np.ones_like(y_true) if sample_weight is None else weights_like(sample_weight, y_true.shape, np.float64)
         weighted = y_true * w
         self.sum.data += weighted.sum(axis=0)
         self.squared_sum.data += (y_true * weighted).sum(axis=0)
