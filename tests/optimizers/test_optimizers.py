@@ -293,6 +293,24 @@ def test_lion():
         optimizers.Lion(beta_1=0.0)
 
 
+@pytest.mark.parametrize("l1, l2, shrink, beta", [(0.0, 0.0, 0.0, 0.0), (0.05, 0.1, 0.02, 0.5)])
+def test_ftrl(l1, l2, shrink, beta):
+    p = 0.5
+    w, n, z = W0.copy(), np.full_like(W0, 0.1), np.zeros_like(W0)
+    for g in (G1, G2):
+        n_new = n + g * g
+        z = z + g + 2 * shrink * w - (n_new**p - n**p) / LR * w
+        w = (np.clip(z, -l1, l1) - z) / (n_new**p / LR + 2 * (l2 + beta / (2 * LR)))
+        n = n_new
+    opt = optimizers.Ftrl(LR, l1_regularization_strength=l1, l2_regularization_strength=l2,
+                          l2_shrinkage_regularization_strength=shrink, beta=beta)
+    np.testing.assert_allclose(run(opt), w, rtol=1e-12)
+    clone = optimizers.deserialize(optimizers.serialize(opt))
+    assert (clone.l1_regularization_strength, clone.beta) == (l1, beta)
+    with pytest.raises(ValueError, match="learning_rate_power"):
+        optimizers.Ftrl(learning_rate_power=0.5)
+
+
 def test_get_serialize_deserialize():
     for name in ["sgd", "SGD", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "adamw", "lion"]:
         assert isinstance(optimizers.get(name), optimizers.Optimizer)
@@ -382,7 +400,8 @@ def test_every_optimizer_trains_a_logistic_regression_with_fit(name):
     y = (x @ np.array([2.0, -1.0]) > 0.3).astype(np.int64)
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.layers.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
-    rates = {"sgd": 0.5, "adadelta": 1.0, "lion": 0.01}  # Adadelta's rate is a scale; Lion's steps are whole
+    # Adadelta's rate is a scale; Lion's steps are whole; Ftrl's shrink with the accumulator.
+    rates = {"sgd": 0.5, "adadelta": 1.0, "lion": 0.01, "ftrl": 0.5}
     model.compile(optimizer=optimizers.get({"class_name": optimizers.ALL[name].__name__,
                                             "config": {"learning_rate": rates.get(name, 0.05)}}),
                   loss="binary_crossentropy", metrics=["accuracy"])

@@ -1,10 +1,11 @@
-"""``gradiente.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion,
+"""``gradiente.optimizers``: SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
 the learning-rate ``schedules``, and ``get`` / ``serialize`` / ``deserialize``."""
 from gradiente.optimizers import schedules
 from gradiente.optimizers.adadelta import Adadelta
 from gradiente.optimizers.adagrad import Adagrad
 from gradiente.optimizers.adam import Adam, AdamW
 from gradiente.optimizers.adamax import Adamax
+from gradiente.optimizers.ftrl import Ftrl
 from gradiente.optimizers.lion import Lion
 from gradiente.optimizers.nadam import Nadam
 from gradiente.optimizers.optimizer import LearningRate, Optimizer
@@ -12,7 +13,7 @@ from gradiente.optimizers.rmsprop import RMSprop
 from gradiente.optimizers.sgd import SGD
 
 ALL = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta,
-                                             Adamax, Nadam, Lion)}
+                                             Adamax, Nadam, Lion, Ftrl)}
 
 
 def get(identifier):
