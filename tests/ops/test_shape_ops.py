@@ -52,6 +52,11 @@ CASES = {
         (lambda t: ops.take(t, np.array([3, 3, -1]), axis=1), lambda a: np.take(a, [3, 3, -1], axis=1), X),
         (lambda t: ops.take(t, np.array([[0, 1], [1, 1]]), axis=0),
          lambda a: np.take(a, [[0, 1], [1, 1]], axis=0), X3),
+        # index axes in the middle of the result, repeats and a negative index
+        (lambda t: ops.take(t, np.array([[2, -1], [0, 2], [2, 2]]), axis=1),
+         lambda a: np.take(a, [[2, -1], [0, 2], [2, 2]], axis=1), X3),
+        (lambda t: ops.take(t, np.array([3, -4, 3]), axis=-1), lambda a: np.take(a, [3, -4, 3], axis=-1), X3),
+        (lambda t: ops.take(t, np.array([[-1, 0], [-1, 23]])), lambda a: np.take(a, [[-1, 0], [-1, 23]]), X3),
     ],
     "take_along_axis": [
         (lambda t: ops.take_along_axis(t, np.array([[0, 0], [3, 1], [2, 2]]), axis=1),

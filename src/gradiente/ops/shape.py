@@ -1,6 +1,8 @@
 """Shape and indexing primitives. Their VJPs move the gradient back to where each
 element came from; repeated reads of one element (take, repeat, tile, fancy indexing)
 accumulate."""
+import math
+
 import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
@@ -167,14 +169,24 @@ def take(x, indices, axis=None):
 
 @take.defvjp
 def _(g, ans, needs, x, indices, axis=None):
-    out = np.zeros_like(x)
+    # Repeated indices must add up: a scatter-add. NumPy's add.at is several times faster on
+    # a flat array with flat positions than with a row index into a 2-D one (an Embedding's
+    # gradient: 4.5x), so the slices along ``axis`` are flattened first.
+    idx = np.asarray(indices)
     if axis is None:
-        np.add.at(out.reshape(-1), np.asarray(indices).ravel(), g.ravel())
-        return out, None
+        out = np.zeros(x.size, dtype=x.dtype)
+        np.add.at(out, np.where(idx < 0, idx + x.size, idx).ravel(), g.ravel())
+        return out.reshape(x.shape), None
     axis = axis % x.ndim
-    key = (slice(None),) * axis + (np.asarray(indices),)
-    np.add.at(out, key, g)
-    return out, None
+    n = x.shape[axis]
+    rest = x.shape[:axis] + x.shape[axis + 1:]
+    width = math.prod(rest)
+    # g is (x.shape[:axis], idx.shape, x.shape[axis+1:]): bring the index axes to the front.
+    g_rows = np.moveaxis(g, list(range(axis, axis + idx.ndim)), list(range(idx.ndim))).reshape(idx.size, width)
+    rows = np.where(idx < 0, idx + n, idx).reshape(-1, 1)
+    out = np.zeros(n * width, dtype=x.dtype)
+    np.add.at(out, (rows * width + np.arange(width)).ravel(), g_rows.ravel())
+    return np.moveaxis(out.reshape((n,) + rest), 0, axis), None
 
 
 @primitive
