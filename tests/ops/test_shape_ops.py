@@ -41,6 +41,7 @@ CASES = {
         (lambda t: t[1, 2], lambda a: a[1, 2], X),
         (lambda t: t[None, ..., 1], lambda a: a[None, ..., 1], X3),
         (lambda t: t[np.array([2, 0, 2, 2])], lambda a: a[np.array([2, 0, 2, 2])], X),
+        (lambda t: t[np.array([[1, -2], [0, 1]])], lambda a: a[np.array([[1, -2], [0, 1]])], X3),
         (lambda t: t[[0, 0, 1]], lambda a: a[[0, 0, 1]], X),
         (lambda t: t[:, np.array([[1, 1], [3, 0]])], lambda a: a[:, np.array([[1, 1], [3, 0]])], X),
         (lambda t: t[X > 0], lambda a: a[X > 0], X),

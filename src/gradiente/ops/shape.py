@@ -139,6 +139,8 @@ def _getitem(x, key):
 
 @_getitem.defvjp
 def _(g, ans, needs, x, key):
+    if isinstance(key, np.ndarray) and key.dtype.kind in "iu" and x.ndim:
+        return take.vjp(g, ans, needs, x, key, axis=0)  # x[ids], a gather of rows
     out = np.zeros_like(x)
     if _is_basic(key):
         out[key] = g
