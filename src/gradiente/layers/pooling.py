@@ -18,6 +18,8 @@ class Pooling(Layer):
     _primitive = None
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+        # An int pool_size (the default, 2) is that size along every spatial axis: the 1D, 2D
+        # and 3D layers share this default.
         super().__init__(**kwargs)
         cls = type(self).__name__
         self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size", cls)
@@ -78,18 +80,12 @@ class MaxPooling2D(Pooling):
     rank = 2
     _primitive = staticmethod(conv_ops.max_pool_nd)
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
-
 
 class MaxPooling3D(Pooling):
     """Max over 3D windows: (batch, depth, rows, cols, channels)."""
 
     rank = 3
     _primitive = staticmethod(conv_ops.max_pool_nd)
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 # Keras 3 requires AveragePooling's pool_size; tf.keras 2 defaulted it to 2 and tutorials
@@ -107,18 +103,12 @@ class AveragePooling2D(Pooling):
     rank = 2
     _primitive = staticmethod(conv_ops.avg_pool_nd)
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
-
 
 class AveragePooling3D(Pooling):
     """Mean over 3D windows (padding not counted)."""
 
     rank = 3
     _primitive = staticmethod(conv_ops.avg_pool_nd)
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class GlobalPooling(Layer):
