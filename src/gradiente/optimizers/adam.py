@@ -6,6 +6,18 @@ import numpy as np
 from gradiente.optimizers.optimizer import Optimizer
 
 
+def update_moments(g, m, v, buf, beta_1, beta_2):
+    """In place: m += (g - m)(1 - beta_1) and v += (g² - v)(1 - beta_2), with ``buf`` as
+    scratch (Adam's and Nadam's moment estimates)."""
+    np.subtract(g, m, out=buf)
+    buf *= 1 - beta_1
+    m += buf
+    np.multiply(g, g, out=buf)
+    buf -= v
+    buf *= 1 - beta_2
+    v += buf
+
+
 class Adam(Optimizer):
     """Adaptive moment estimation (Keras 3 rule), at step t = 1, 2, ...::
 
@@ -33,13 +45,7 @@ class Adam(Optimizer):
     def _update_step(self, w, g, entry, alpha):
         m, v = entry.slots[0].data, entry.slots[1].data
         buf = entry.buf
-        np.subtract(g, m, out=buf)
-        buf *= 1 - self.beta_1
-        m += buf
-        np.multiply(g, g, out=buf)
-        buf -= v
-        buf *= 1 - self.beta_2
-        v += buf
+        update_moments(g, m, v, buf, self.beta_1, self.beta_2)
         if self.amsgrad:
             v_hat = entry.slots[2].data
             np.maximum(v_hat, v, out=v_hat)

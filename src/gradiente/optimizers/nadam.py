@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from gradiente.autodiff.tensor import Variable
+from gradiente.optimizers.adam import update_moments
 from gradiente.optimizers.optimizer import Optimizer
 
 
@@ -41,13 +42,7 @@ class Nadam(Optimizer):
         c_m, c_g, v_scale = coeffs
         m, v = entry.slots[0].data, entry.slots[1].data
         buf = entry.buf
-        np.subtract(g, m, out=buf)
-        buf *= 1 - self.beta_1
-        m += buf
-        np.multiply(g, g, out=buf)
-        buf -= v
-        buf *= 1 - self.beta_2
-        v += buf
+        update_moments(g, m, v, buf, self.beta_1, self.beta_2)
         np.sqrt(v, out=buf)
         buf *= v_scale
         buf += self.epsilon
