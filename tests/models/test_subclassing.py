@@ -4,7 +4,7 @@ import pytest
 
 from gradiente import backend, layers, models, ops
 from gradiente.autodiff import GradientTape
-from gradiente.models import training
+from gradiente.models import evaluation, training
 from gradiente.testing import check_gradients
 
 
@@ -151,8 +151,10 @@ def test_model_attributes_for_training():
 
 def test_training_methods_delegate_to_the_training_module(monkeypatch):
     calls = []
-    for name in ("compile", "fit", "evaluate", "predict", "predict_on_batch", "train_on_batch", "test_on_batch"):
-        monkeypatch.setattr(training, name, lambda model, *a, _name=name, **k: calls.append((_name, model, a, k)) or _name)
+    for module, names in ((training, ("compile", "fit", "train_on_batch")),
+                          (evaluation, ("evaluate", "predict", "predict_on_batch", "test_on_batch"))):
+        for name in names:
+            monkeypatch.setattr(module, name, lambda model, *a, _name=name, **k: calls.append((_name, model, a, k)) or _name)
     model = WideAndDeep()
     assert model.compile(optimizer="sgd", loss="mse") == "compile"
     assert model.fit(1, 2, epochs=3) == "fit"

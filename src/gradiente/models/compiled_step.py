@@ -33,7 +33,9 @@ def replayable(model, state, gradient_hooks):
         regularizers = [layer.activity_regularizer] + [v.regularizer for v in layer._own_weights]
         if any(r is not None and type(r).__module__ != Regularizer.__module__ for r in regularizers):
             return False
-    return all(loss is None or getattr(loss, "traceable", False) for loss in state.losses)
+    compile_loss = model._compile_loss
+    losses = compile_loss.losses if compile_loss is not None else []
+    return all(loss is None or getattr(loss, "traceable", False) for loss in losses)
 
 
 class StepResult:

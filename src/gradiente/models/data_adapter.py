@@ -67,10 +67,22 @@ class ArrayData:
             self.ys = [a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a for a in self.ys]
         self._warn_nan()
 
+    def align_targets(self, names):
+        """Order dict targets as the model's outputs (``names``), once; an output missing
+        from the dict gets None (allowed for outputs without a loss)."""
+        if self.ys is None or self.y_layout[0] != "dict" or not names:
+            return
+        self.ys = _align(self.ys, self.y_layout[1], names)
+        self.y_layout = ("dict", list(names))
+
+    def pack_targets(self, yb):
+        """A batch's targets in the structure the user gave (array, list, or dict)."""
+        return None if yb is None else pack(yb, self.y_layout)
+
     def _check_cardinality(self):
         sizes = {"x": [len(a) for a in self.xs]}
         if self.ys is not None:
-            sizes["y"] = [len(a) for a in self.ys]
+            sizes["y"] = [len(a) for a in self.ys if a is not None]
         if self.sw is not None:
             sizes["sample_weight"] = [len(self.sw)]
         if len({n for ns in sizes.values() for n in ns}) > 1:
@@ -81,7 +93,7 @@ class ArrayData:
             )
 
     def _warn_nan(self):
-        for label, arrays in (("x", self.xs), ("y", self.ys or [])):
+        for label, arrays in (("x", self.xs), ("y", [a for a in self.ys or [] if a is not None])):
             for i, a in enumerate(arrays):
                 # One pass: NaN and inf survive a sum. A float32 sum that overflows on huge
                 # but finite data only costs the exact count below.
@@ -107,11 +119,11 @@ class ArrayData:
         val = object.__new__(ArrayData)
         val.__dict__.update(self.__dict__)
         val.xs = [a[split_at:] for a in self.xs]
-        val.ys = None if self.ys is None else [a[split_at:] for a in self.ys]
+        val.ys = None if self.ys is None else [None if a is None else a[split_at:] for a in self.ys]
         val.sw = None if self.sw is None else self.sw[split_at:]
         val.n = self.n - split_at
         self.xs = [a[:split_at] for a in self.xs]
-        self.ys = None if self.ys is None else [a[:split_at] for a in self.ys]
+        self.ys = None if self.ys is None else [None if a is None else a[:split_at] for a in self.ys]
         self.sw = None if self.sw is None else self.sw[:split_at]
         self.n = split_at
         return val
@@ -131,7 +143,7 @@ class ArrayData:
             else:
                 idx = order[start:start + b]
             xb = pack([_rows(a, idx) for a in self.xs], self.x_layout)
-            yb = None if self.ys is None else [_rows(a, idx) for a in self.ys]
+            yb = None if self.ys is None else [None if a is None else _rows(a, idx) for a in self.ys]
             swb = None if self.sw is None else _rows(self.sw, idx)
             yield xb, yb, swb
 
@@ -150,6 +162,8 @@ class IterableData:
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__")
         self._steps = steps
         self.n = None
+        self.names = None      # the model's output names, to order dict targets
+        self.y_layout = None   # the structure of the latest batch's targets
 
     def steps(self):
         if self._steps is not None:
@@ -166,7 +180,19 @@ class IterableData:
         else:
             items = self.source if steps is None else _take(self.source, steps)
         for item in items:
-            yield _unpack_item(item)
+            x, y, sw = _unpack_item(item)
+            ys, self.y_layout = structure(y, "y") if y is not None else (None, None)
+            if ys is not None and self.y_layout[0] == "dict" and self.names:
+                ys = _align(ys, self.y_layout[1], self.names)
+                self.y_layout = ("dict", list(self.names))
+            yield x, ys, sw
+
+    def align_targets(self, names):
+        self.names = names
+
+    def pack_targets(self, yb):
+        """The latest batch's targets in the structure the source gave."""
+        return None if yb is None else pack(yb, self.y_layout)
 
     def on_epoch_end(self):
         if self.is_sequence and hasattr(self.source, "on_epoch_end"):
@@ -187,10 +213,22 @@ def _unpack_item(item):
         return item, None, None
     if len(item) == 1:
         return item[0], None, None
-    x, y = item[0], item[1]
-    sw = item[2] if len(item) > 2 else None
-    ys, _ = structure(y, "y") if y is not None else (None, None)
-    return x, ys, sw
+    if len(item) > 3:
+        raise ValueError(
+            f"A batch must be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of {len(item)} elements."
+        )
+    return item[0], item[1], item[2] if len(item) > 2 else None
+
+
+def _align(ys, keys, names):
+    by_key = dict(zip(keys, ys))
+    unknown = sorted(set(by_key) - set(names))
+    if unknown:
+        raise ValueError(
+            f"y is a dict with key(s) {unknown} that name no output of the model; its outputs "
+            f"are {list(names)}."
+        )
+    return [by_key.get(n) for n in names]
 
 
 def is_iterable_source(x):

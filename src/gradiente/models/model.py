@@ -19,6 +19,7 @@ import numpy as np
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer, _call_signature, map_shapes
 from gradiente.layers.node import is_symbolic
+from gradiente.models.trainer import Trainer
 from gradiente.utils import naming
 from gradiente.utils.nest import map_structure
 
@@ -30,7 +31,7 @@ _NOT_BUILT_HINT = (
 )
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """Base of every model: a layer with ``compile``/``fit``/``evaluate``/``predict``,
     ``summary``, ``layers`` and ``get_layer``.
 
@@ -173,42 +174,6 @@ class Model(Layer):
     def _not_built_message(self):
         return (f'Model "{self.name}" has not been built yet, so its layers and shapes are '
                 "unknown. " + _NOT_BUILT_HINT)
-
-    # --- training (the loop lives in models/training.py) ------------------------------
-    def compile(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.compile(self, *args, **kwargs)
-
-    def fit(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.fit(self, *args, **kwargs)
-
-    def evaluate(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.evaluate(self, *args, **kwargs)
-
-    def predict(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.predict(self, *args, **kwargs)
-
-    def predict_on_batch(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.predict_on_batch(self, *args, **kwargs)
-
-    def train_on_batch(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.train_on_batch(self, *args, **kwargs)
-
-    def test_on_batch(self, *args, **kwargs):
-        from gradiente.models import training
-
-        return training.test_on_batch(self, *args, **kwargs)
 
     # --- saving (gradiente.saving does the work) ----------------------------------------
     @classmethod
