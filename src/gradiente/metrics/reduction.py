@@ -40,10 +40,12 @@ class Mean(Metric):
         self.count = self.add_variable((), name="count")
 
     def update_state(self, values, sample_weight=None):
-        if sample_weight is None and isinstance(values, (float, int)):
-            # The training loop's running loss: one scalar per batch, keep it cheap.
-            self.total.data += values
-            self.count.data += 1
+        if isinstance(values, (float, int)) and (sample_weight is None or isinstance(sample_weight, (float, int))):
+            # The training loop's running loss (weighted by the batch size): one scalar per
+            # batch, keep it cheap.
+            weight = 1 if sample_weight is None else sample_weight
+            self.total.data += values * weight
+            self.count.data += weight
             return
         values, weights = reduce_to_samplewise(values, sample_weight, np.mean, self._dtype)
         self.total.data += np.sum(values)

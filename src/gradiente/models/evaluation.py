@@ -9,7 +9,8 @@ import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models.data_adapter import ArrayData, check_inputs, make_data, pack
-from gradiente.models.trainer import pack_x_y_sample_weight, pythonify_logs
+from gradiente.models.trainer import pythonify_logs
+from gradiente.utils.data import pack_x_y_sample_weight
 from gradiente.utils.nest import flatten, map_structure, pack_like
 
 
@@ -20,7 +21,7 @@ def evaluate_data(model, data, callbacks):
     model.reset_metrics()
     custom = model._custom_steps()["test"]
     step = None if custom else training.FastStep(model)
-    metrics = model.metrics
+    metrics = None  # read after the first batch has built compile's metrics
     batch_hooks = callbacks is not None and callbacks.should_call_test_batch_hooks
     if callbacks is not None:
         callbacks.on_test_begin()
@@ -31,7 +32,9 @@ def evaluate_data(model, data, callbacks):
         if custom:
             logs = pythonify_logs(model.test_step(training.step_data(data, xb, yb, swb)))
         else:
-            _build_compiled(model, xb, yb)
+            if metrics is None:
+                _build_compiled(model, xb, yb)
+                metrics = model.metrics
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
             training.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
                                     yb, [p.data for p in y_pred], swb, training.batch_size_of(xb, yb))
@@ -97,12 +100,10 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
     """The loss (and metrics) on one batch, metrics reset first."""
-    from gradiente.models.training import assert_compiled, batch_size_of
+    from gradiente.models.training import assert_compiled, one_batch
 
     assert_compiled(model, "test_on_batch")
-    data = ArrayData(model, x, y, sample_weight, batch_size=max(batch_size_of(x, None), 1))
-    check_inputs(model, data)
-    data.align_targets(model._output_names_for_compile())
+    data = one_batch(model, x, y, sample_weight)
     logs = evaluate_data(model, data, None)
     return logs if return_dict else flatten_metrics_in_order(model, logs)
 

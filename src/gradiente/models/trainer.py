@@ -18,38 +18,11 @@ from gradiente.autodiff.tensor import Tensor
 from gradiente.metrics.metric import Metric
 from gradiente.metrics.reduction import Mean
 from gradiente.models.compile_utils import CompileLoss, CompileMetrics, flatten_y
+from gradiente.utils.data import unpack_x_y_sample_weight
 
 # Attributes that hold compile's own trackers: ``metrics`` lists them in Keras's order,
 # not as attributes of the model.
 _COMPILE_ATTRIBUTES = frozenset({"_compile_loss", "_compile_metrics", "_loss_tracker"})
-
-
-def unpack_x_y_sample_weight(data):
-    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` as ``(x, y, sample_weight)``."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(
-        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`; "
-        f"received a tuple of {len(data)} elements."
-    )
-
-
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """The tuple a step receives: ``x`` alone (``(x,)`` when x is a list or tuple, so it is
-    not mistaken for ``(x, y)``), ``(x, y)``, or ``(x, y, sample_weight)``."""
-    if y is None:
-        return (x,) if isinstance(x, (list, tuple)) else x
-    if sample_weight is None:
-        return x, y
-    return x, y, sample_weight
 
 
 def tracked_metrics(obj):

@@ -18,8 +18,9 @@ from gradiente.models import evaluation
 from gradiente.models.compile_utils import flatten_y
 from gradiente.models.compiled_step import CompiledStep, replayable
 from gradiente.models.compiled_step import _arrays as step_arrays
-from gradiente.models.data_adapter import ArrayData, IterableData, check_inputs, make_data
-from gradiente.models.trainer import pack_x_y_sample_weight, pythonify_logs
+from gradiente.models.data_adapter import ArrayData, IterableData, check_inputs, make_data, structure
+from gradiente.models.trainer import pythonify_logs
+from gradiente.utils.data import pack_x_y_sample_weight
 from gradiente.ops import add
 from gradiente.utils.nest import flatten, map_structure
 
@@ -184,8 +185,19 @@ def step_data(data, xb, yb, swb):
 
 
 def batch_size_of(xb, yb):
-    first = flatten(xb)[0] if not isinstance(xb, np.ndarray) else xb
+    """Samples in a batch (its first input's leading axis)."""
+    first = xb if type(xb) is np.ndarray else flatten(xb)[0]
     return len(first) if np.ndim(first) else 1
+
+
+def one_batch(model, x, y, sample_weight):
+    """``x`` (as the user gave it) as one ArrayData batch."""
+    arrays, _ = structure(x, "x")
+    n = len(arrays[0]) if arrays and np.ndim(arrays[0]) else 1
+    data = ArrayData(model, x, y, sample_weight, batch_size=max(n, 1))
+    check_inputs(model, data)
+    data.align_targets(model._output_names_for_compile())
+    return data
 
 
 # --- fit ---------------------------------------------------------------------------------
@@ -414,9 +426,7 @@ def _check_labels(loss_fn, y, y_pred):
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
     """One optimizer step on one batch; the loss (and metrics) on it, metrics reset first."""
     assert_compiled(model, "train_on_batch")
-    data = ArrayData(model, x, y, sample_weight, batch_size=max(batch_size_of(x, None), 1))
-    check_inputs(model, data)
-    data.align_targets(model._output_names_for_compile())
+    data = one_batch(model, x, y, sample_weight)
     check_class_weight(class_weight, sample_weight, len(data.ys) if data.ys else None)
     model.reset_metrics()
     xb, yb, swb = next(iter(data.batches()))

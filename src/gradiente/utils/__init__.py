@@ -1,6 +1,9 @@
 """``gradiente.utils``: seeding, label encoding, data sets as batches, progress bars."""
 from gradiente.backend import set_random_seed
-from gradiente.utils.data import PyDataset, Sequence, normalize, to_categorical, train_validation_split
+from gradiente.utils.data import (
+    PyDataset, Sequence, normalize, pack_x_y_sample_weight, to_categorical, train_validation_split,
+    unpack_x_y_sample_weight,
+)
 
 
 def __getattr__(name):

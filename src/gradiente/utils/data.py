@@ -188,3 +188,31 @@ def _rows(array, lo, hi):
     # pandas objects slice by label with [], by position with .iloc.
     iloc = getattr(array, "iloc", None)
     return iloc[lo:hi] if iloc is not None else array[lo:hi]
+
+
+def unpack_x_y_sample_weight(data):
+    """``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)`` as ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`; "
+        f"received a tuple of {len(data)} elements."
+    )
+
+
+def pack_x_y_sample_weight(x, y=None, sample_weight=None):
+    """The tuple a step receives: ``x`` alone (``(x,)`` when x is a list or tuple, so it is
+    not mistaken for ``(x, y)``), ``(x, y)``, or ``(x, y, sample_weight)``."""
+    if y is None:
+        return (x,) if isinstance(x, (list, tuple)) else x
+    if sample_weight is None:
+        return x, y
+    return x, y, sample_weight
