@@ -1,11 +1,11 @@
-"""The convolution and pooling primitives (gradiente.ops.conv) against direct loops over
+"""The convolution and pooling primitives (gradiente.ops.convolution) against direct loops over
 output positions, and their VJPs against finite differences."""
 import itertools
 
 import numpy as np
 import pytest
 
-from gradiente.ops import conv as C
+from gradiente.ops import convolution as C
 
 from ops_testlib import gradcheck, rand
 

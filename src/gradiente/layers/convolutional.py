@@ -8,7 +8,7 @@ from gradiente import activations, backend, constraints, initializers, ops, regu
 from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
-from gradiente.ops import conv as conv_ops
+from gradiente.ops import convolution as conv_ops
 
 _SPATIAL = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
 

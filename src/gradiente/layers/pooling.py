@@ -6,7 +6,7 @@ from gradiente.layers.convolutional import (
     SpatialInputSpec, normalize_data_format, normalize_padding, normalize_tuple,
 )
 from gradiente.layers.layer import Layer
-from gradiente.ops import conv as conv_ops
+from gradiente.ops import convolution as conv_ops
 
 
 class Pooling(Layer):

@@ -21,6 +21,7 @@ from gradiente.ops.shape import (
     tile, transpose, zeros_like,
 )
 from gradiente.ops.linalg import dot, einsum, matmul, tensordot
+from gradiente.ops.conv_api import conv, moments
 from gradiente.ops.nn import (
     dense, dropout, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
     mish, one_hot, relu, relu6, selu, sigmoid, sigmoid_cross_entropy, silu, softmax,
