@@ -19,6 +19,18 @@ _state = {
 }
 
 
+def backend():
+    """``"gradiente"``: the name of the engine under the Keras API.
+
+    Keras 3 answers "tensorflow", "jax", "torch" or "numpy". None of those is true here, and
+    each would send code that branches on it down a wrong path: TF/JAX/torch branches import
+    and call those libraries, and Keras's "numpy" backend cannot train, so code skips
+    training for it (and expects raw NumPy arrays where gradiente has Tensors). A name of
+    its own sends such code down its generic path.
+    """
+    return "gradiente"
+
+
 def floatx():
     """Name of the default float dtype (``"float32"`` unless changed)."""
     return _state["floatx"].name

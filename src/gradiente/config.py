@@ -1,9 +1,9 @@
 """``keras.config``: the global settings, under the names Keras 3 gives them."""
 from gradiente.backend import (
-    epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
+    backend, epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
 )
 
-__all__ = ["epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
+__all__ = ["backend", "epsilon", "floatx", "image_data_format", "set_epsilon", "set_floatx",
            "set_image_data_format", "enable_unsafe_deserialization"]
 
 

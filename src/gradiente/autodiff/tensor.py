@@ -83,6 +83,19 @@ class Tensor:
     def __str__(self):
         return str(self.data)
 
+    def __format__(self, spec):
+        # As a NumPy array formats: a 0-d tensor formats like its scalar (f"{loss:.4f}"),
+        # any other shape takes no format spec.
+        if not spec:
+            return str(self)
+        if self.data.ndim == 0:
+            return format(self.data[()], spec)
+        raise TypeError(
+            f"unsupported format string {spec!r} for a tensor of shape {self.data.shape}: only "
+            "a 0-d (scalar) tensor takes a format spec, as with NumPy arrays. Format an element "
+            "(f\"{t[0]:.4f}\") or convert the whole tensor (np.array2string(t.numpy(), precision=4))."
+        )
+
     # --- arithmetic: each is one ops call, so the tape sees it ------------------------
     def __add__(self, other):
         return _ops.add(self, other)
@@ -223,7 +236,13 @@ class Variable(Tensor):
 
     @property
     def value(self):
+        """The current value as a Tensor (it shares this variable's array)."""
         return Tensor(self.data)
+
+    def numpy(self):
+        """A copy of the current value: it keeps what it held when later steps assign
+        to the variable in place (Keras: ``np.array(variable)``)."""
+        return self.data.copy()
 
     def assign(self, value):
         """Set the value in place (same shape; cast to this variable's dtype)."""

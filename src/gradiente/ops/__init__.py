@@ -21,6 +21,7 @@ from gradiente.ops.shape import (
     tile, transpose, zeros_like,
 )
 from gradiente.ops.linalg import dot, einsum, matmul, tensordot
+from gradiente.ops.creation import ones, zeros
 from gradiente.ops.conv_api import conv, moments
 from gradiente.ops.nn import (
     dense, dropout, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
@@ -30,7 +31,8 @@ from gradiente.ops.nn import (
 
 
 def convert_to_numpy(x):
-    """The NumPy array behind a tensor (or the array itself)."""
+    """A NumPy array holding ``x``'s value, independent of it (Keras: ``np.array(x)``):
+    writing to it, or assigning to a variable later, changes only one of the two."""
     import numpy as _np
 
-    return x.data if isinstance(x, Tensor) else _np.asarray(x)
+    return _np.array(x.data if isinstance(x, Tensor) else x)
