@@ -139,36 +139,69 @@ _ALIASES = {"swish": silu, "hard_swish": hard_silu, "step": heaviside, "logistic
 
 
 def get(identifier):
-    """An activation function from a name, a callable, or ``None`` (linear)."""
+    """An activation function from a name, a serialized record, a callable, or ``None``
+    (linear). A name that is not built in may name a registered function or one of an
+    active custom object scope."""
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        fn = ALL.get(identifier) or _ALIASES.get(identifier)
+        fn = ALL.get(identifier) or _ALIASES.get(identifier) or _user_object(identifier)
         if fn is None:
             raise ValueError(
                 f"Could not interpret activation function identifier: {identifier!r}. "
-                f"Valid names: {', '.join(sorted(ALL))} (aliases: {', '.join(sorted(_ALIASES))})."
+                f"Valid names: {', '.join(sorted(ALL))} (aliases: {', '.join(sorted(_ALIASES))}); "
+                "a custom function must be registered with "
+                "@keras.saving.register_keras_serializable() or given in custom_objects."
             )
         return fn
     if isinstance(identifier, dict):
-        return get(identifier.get("config", {}).get("name", identifier.get("class_name")))
+        from gradiente.saving.serialization_lib import deserialize_keras_object
+
+        legacy = identifier.get("class_name")  # {"class_name": "relu", "config": {...}}
+        if legacy in ALL or legacy in _ALIASES:
+            return get(legacy)
+        fn = deserialize_keras_object(identifier)
+        if callable(fn):
+            return fn
+        raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}")
 
 
+def _user_object(name):
+    from gradiente.saving import registry
+
+    return registry.lookup(name.rpartition(">")[2], name if ">" in name else None)
+
+
 def serialize(activation):
-    """The name under which ``get`` finds ``activation``; for a user's own function, its
-    ``__name__`` (loading it back then needs the function registered or passed as a
-    custom object)."""
+    """The name of a built-in activation (``"relu"``); for any other function, Keras 3's
+    record ``{"module": "builtins", "class_name": "function", "config": <registered name>,
+    "registered_name": "function"}`` (loading it back needs the function registered or
+    passed as a custom object); for an object with ``get_config`` (a layer), its record."""
+    from gradiente.saving import registry
+    from gradiente.saving.serialization_lib import serialize_keras_object
+
     name = getattr(activation, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name.")
-    return name
+    if name is not None and (name in ALL or name in _ALIASES):
+        return name
+    if name is not None:  # a lambda too: the record names it, and loading it says why it fails
+        return {"module": "builtins", "class_name": "function",
+                "config": registry.get_registered_name(activation), "registered_name": "function"}
+    if not hasattr(activation, "get_config"):
+        raise ValueError(f"Cannot serialize activation {activation!r}: it has no name and no get_config().")
+    return serialize_keras_object(activation)
 
 
-def deserialize(name):
-    return get(name)
+def deserialize(config, custom_objects=None):
+    """The activation a name or ``serialize`` record describes."""
+    if custom_objects:
+        from gradiente.saving.registry import CustomObjectScope
+
+        with CustomObjectScope(custom_objects):
+            return get(config)
+    return get(config)
 
 
 def plot(names=None, derivative=True, x_range=(-5, 5), path=None):

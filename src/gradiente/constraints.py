@@ -66,16 +66,25 @@ def get(identifier):
         return None
     if isinstance(identifier, str):
         if identifier not in _NAMES:
-            raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. "
-                             f"Valid names: {', '.join(sorted(n for n in _NAMES if n.islower()))}.")
+            found = _user_component(identifier)
+            if found is None:
+                raise ValueError(f"Could not interpret constraint identifier: {identifier!r}. "
+                                 f"Valid names: {', '.join(sorted(n for n in _NAMES if n.islower()))}; "
+                                 "a custom one must be registered with "
+                                 "@keras.saving.register_keras_serializable() or given in custom_objects.")
+            return found
         return _NAMES[identifier]()
     if isinstance(identifier, dict):
         cls = _NAMES.get(identifier.get("class_name"))
         if cls is None:
-            raise ValueError(
-                f"Unknown constraint class {identifier.get('class_name')!r}. Valid names: {', '.join(sorted(_NAMES))}."
-            )
+            return _user_component(identifier)
         return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret constraint identifier: {identifier!r}")
+
+
+def _user_component(identifier):
+    from gradiente.saving.serialization_lib import user_component
+
+    return user_component(identifier, "constraint")

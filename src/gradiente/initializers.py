@@ -235,20 +235,32 @@ def get(identifier):
     if isinstance(identifier, dict):
         cls = _CLASSES.get(identifier.get("class_name")) or _ALIASES.get(identifier.get("class_name"))
         if cls is None:
-            raise ValueError(f"Unknown initializer class {identifier.get('class_name')!r}.")
+            return _user_component(identifier)
         return cls.from_config(identifier.get("config", {}))
     if isinstance(identifier, str):
         cls = _ALIASES.get(identifier) or _CLASSES.get(identifier)
         if cls is None:
-            raise ValueError(
-                f"Could not interpret initializer identifier: {identifier!r}. "
-                f"Valid names: {', '.join(sorted(_ALIASES))}."
-            )
+            found = _user_component(identifier)
+            if found is None:
+                raise ValueError(
+                    f"Could not interpret initializer identifier: {identifier!r}. "
+                    f"Valid names: {', '.join(sorted(_ALIASES))}; a custom one must be registered "
+                    "with @keras.saving.register_keras_serializable() or given in custom_objects."
+                )
+            return found
         return cls()
     raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")
 
 
 def serialize(initializer):
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    raise ValueError(f"Cannot serialize {initializer!r}: only Initializer instances can be saved.")
+    """``{"class_name", "config"}`` for a built-in initializer; Keras 3's full record, with
+    the registered name, for a user initializer or function."""
+    from gradiente.saving.serialization_lib import component_record
+
+    return component_record(initializer, _CLASSES, "initializer")
+
+
+def _user_component(identifier):
+    from gradiente.saving.serialization_lib import user_component
+
+    return user_component(identifier, "initializer")

@@ -70,16 +70,19 @@ def get(identifier):
         return None
     if isinstance(identifier, str):
         if identifier not in _NAMES:
-            raise ValueError(
-                f"Could not interpret regularizer identifier: {identifier!r}. Valid names: l1, l2, l1_l2."
-            )
+            found = _user_component(identifier)
+            if found is None:
+                raise ValueError(
+                    f"Could not interpret regularizer identifier: {identifier!r}. Valid names: l1, l2, "
+                    "l1_l2; a custom one must be registered with "
+                    "@keras.saving.register_keras_serializable() or given in custom_objects."
+                )
+            return found
         return _NAMES[identifier]()
     if isinstance(identifier, dict):
         cls = _NAMES.get(identifier.get("class_name"))
         if cls is None:
-            raise ValueError(
-                f"Unknown regularizer class {identifier.get('class_name')!r}. Valid names: {', '.join(sorted(_NAMES))}."
-            )
+            return _user_component(identifier)
         return cls.from_config(identifier.get("config", {}))
     if callable(identifier):
         return identifier
@@ -87,6 +90,14 @@ def get(identifier):
 
 
 def serialize(regularizer):
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    raise ValueError(f"Cannot serialize {regularizer!r}: only Regularizer instances can be saved.")
+    """``{"class_name", "config"}`` for a built-in regularizer; Keras 3's full record, with
+    the registered name, for a user regularizer or function."""
+    from gradiente.saving.serialization_lib import component_record
+
+    return component_record(regularizer, {cls.__name__: cls for cls in _NAMES.values()}, "regularizer")
+
+
+def _user_component(identifier):
+    from gradiente.saving.serialization_lib import user_component
+
+    return user_component(identifier, "regularizer")

@@ -38,3 +38,4 @@ from gradiente.layers.recurrent import (GRU, GRUCell, LSTM, LSTMCell, RNN, Simpl
 from gradiente.layers.wrappers import Bidirectional, TimeDistributed
 from gradiente.layers.lambda_layer import Lambda
 from gradiente.layers.preprocessing import Normalization, Rescaling
+from gradiente.layers.serialization import deserialize, serialize

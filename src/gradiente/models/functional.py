@@ -291,18 +291,15 @@ class Functional(Model):
                 )
             return [layer.name, node_index[id(node)], tensor_index]
 
+        from gradiente.saving.serialization_lib import layer_entry
+
         layer_configs = []
         for layer in self._layers:
             inbound = []
             for node in layer._inbound_nodes:
                 if id(node) in self._network_nodes and not node.is_input:
                     inbound.append(_serialize_node(node, coordinates, layer))
-            layer_configs.append({
-                "class_name": type(layer).__name__,
-                "config": layer.get_config(),
-                "name": layer.name,
-                "inbound_nodes": inbound,
-            })
+            layer_configs.append({**layer_entry(layer), "name": layer.name, "inbound_nodes": inbound})
 
         def wrap(structure):
             packed = map_structure(coordinates, structure)
@@ -357,8 +354,8 @@ class Functional(Model):
         inputs = _unwrap_refs(config["input_layers"], tensor)
         outputs = _unwrap_refs(config["output_layers"], tensor)
         model = cls(inputs=inputs, outputs=outputs, name=config.get("name"))
-        if "trainable" in config:
-            model.trainable = config["trainable"]
+        if config.get("trainable") is False:  # True must not unfreeze layers frozen one by one
+            model.trainable = False
         return model
 
 
@@ -535,24 +532,10 @@ def _unwrap_refs(data, tensor):
 
 
 def deserialize_layer(config, custom_objects=None):
-    """A layer (or model) from ``{"class_name": ..., "config": ...}``; classes are looked up
-    in ``custom_objects``, then ``gradiente.layers``, then ``gradiente.models``."""
-    from gradiente import layers as layers_module
-    from gradiente import models as models_module
+    """A layer (or model) from a config entry; gradiente.saving resolves the class."""
+    from gradiente.saving.serialization_lib import deserialize_layer as rebuild
 
-    class_name = config["class_name"]
-    custom_objects = custom_objects or {}
-    cls = custom_objects.get(class_name)
-    if cls is None:
-        cls = getattr(layers_module, class_name, None) or getattr(models_module, class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError(
-            f"Unknown layer class {class_name!r}. If it is a custom layer, pass it in "
-            f"`custom_objects={{'{class_name}': {class_name}}}`."
-        )
-    if issubclass(cls, Functional):
-        return cls.from_config(config["config"], custom_objects=custom_objects)
-    return cls.from_config(config["config"])
+    return rebuild(config, custom_objects)
 
 
 # --- small helpers -------------------------------------------------------------------------

@@ -224,21 +224,20 @@ class Sequential(Functional):
 
     # --- config -----------------------------------------------------------------------
     def get_config(self):
-        """``{"name", "layers": [{"class_name", "config"}, ...]}``, InputLayer first if known."""
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                       for layer in self._layers],
-        }
+        """``{"name", "trainable", "layers": [{"module", "class_name", "config",
+        "registered_name"}, ...]}``, InputLayer first if known."""
+        from gradiente.saving.serialization_lib import layer_entry
+
+        return {"name": self.name, "trainable": self.trainable,
+                "layers": [layer_entry(layer) for layer in self._layers]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         model = cls(name=config.get("name"))
         for layer_config in config["layers"]:
             model.add(deserialize_layer(layer_config, custom_objects))
-        if "trainable" in config:
-            model.trainable = config["trainable"]
+        if config.get("trainable") is False:  # True must not unfreeze layers frozen one by one
+            model.trainable = False
         return model
 
 

@@ -3,7 +3,7 @@ import warnings
 
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.serialization import (
-    NotSerializable, deserialize_keras_object, serialize_keras_object,
+    NotSerializable, deserialize_compile_arg, serialize_compile_arg,
 )
 
 
@@ -16,11 +16,11 @@ def compile_to_config(model):
         return None
     try:
         return {
-            "optimizer": serialize_keras_object(state.optimizer),
-            "loss": serialize_keras_object(state.loss_spec),
-            "loss_weights": serialize_keras_object(state.loss_weights_spec),
-            "metrics": serialize_keras_object(state.metrics_spec),
-            "weighted_metrics": serialize_keras_object(state.weighted_metrics_spec),
+            "optimizer": serialize_compile_arg(state.optimizer),
+            "loss": serialize_compile_arg(state.loss_spec),
+            "loss_weights": serialize_compile_arg(state.loss_weights_spec),
+            "metrics": serialize_compile_arg(state.metrics_spec),
+            "weighted_metrics": serialize_compile_arg(state.weighted_metrics_spec),
             "run_eagerly": bool(state.run_eagerly),
         }
     except NotSerializable as err:
@@ -37,11 +37,11 @@ def compile_from_config(model, config, custom_objects, path):
     if not isinstance(config, dict):
         raise ModelFormatError(path, "the compile config is not a JSON object.")
     args = {
-        "optimizer": deserialize_keras_object(config.get("optimizer"), "optimizers", custom_objects, path),
-        "loss": deserialize_keras_object(config.get("loss"), "losses", custom_objects, path),
-        "loss_weights": deserialize_keras_object(config.get("loss_weights"), "losses", custom_objects, path),
-        "metrics": deserialize_keras_object(config.get("metrics"), "metrics", custom_objects, path),
-        "weighted_metrics": deserialize_keras_object(config.get("weighted_metrics"), "metrics",
+        "optimizer": deserialize_compile_arg(config.get("optimizer"), "optimizers", custom_objects, path),
+        "loss": deserialize_compile_arg(config.get("loss"), "losses", custom_objects, path),
+        "loss_weights": deserialize_compile_arg(config.get("loss_weights"), "losses", custom_objects, path),
+        "metrics": deserialize_compile_arg(config.get("metrics"), "metrics", custom_objects, path),
+        "weighted_metrics": deserialize_compile_arg(config.get("weighted_metrics"), "metrics",
                                                      custom_objects, path),
         "run_eagerly": bool(config.get("run_eagerly", False)),
     }

@@ -6,38 +6,15 @@ names before constructing anything: built-in layers and models, or user classes 
 registered or passed in ``custom_objects``; a Lambda layer's Python code is refused
 unless ``safe_mode=False``.
 """
-import contextlib
-import contextvars
-
-from gradiente.saving import registry
+from gradiente.saving import builtins, registry
 from gradiente.saving.errors import ModelFormatError
+from gradiente.saving.safe_mode import _unsafe_everywhere, safe_mode_scope
+from gradiente.saving.safe_mode import unsafe_deserialization_allowed  # noqa: F401  (lambda_layer imports it here)
 from gradiente.saving.serialization import (
-    _deserialize_function, _jsonable, builtin_layers, call_from_config, unknown_class_message,
+    _deserialize_function, _jsonable, call_from_config, unknown_class_message,
 )
 
-_unsafe_allowed = contextvars.ContextVar("gradiente_unsafe_deserialization", default=False)
-_unsafe_everywhere = [False]
-
-
-def enable_unsafe_deserialization():
-    """Allow Lambda layers' stored bytecode everywhere in this process (only for files
-    you trust), as ``keras.config.enable_unsafe_deserialization``."""
-    _unsafe_everywhere[0] = True
-
-
-def unsafe_deserialization_allowed():
-    """True inside ``load_model(..., safe_mode=False)`` (or after
-    ``enable_unsafe_deserialization()``): Lambda layers may rebuild code."""
-    return _unsafe_everywhere[0] or _unsafe_allowed.get()
-
-
-@contextlib.contextmanager
-def safe_mode_scope(safe_mode):
-    token = _unsafe_allowed.set(not safe_mode)
-    try:
-        yield
-    finally:
-        _unsafe_allowed.reset(token)
+_SPECIAL_RECORDS = ("__numpy__", "__tensor__", "__bytes__", "__ellipsis__", "__slice__")
 
 
 def model_to_config(model):
@@ -52,7 +29,7 @@ def model_to_config(model):
         "module": "gradiente.models" if type(model).__module__.startswith("gradiente.") else "custom",
         "class_name": type(model).__name__,
         "config": _jsonable(config, model),
-        "registered_name": registry._NAME_OF.get(id(type(model))),
+        "registered_name": registry.registered_name_or_none(type(model)),
     }
     shape = getattr(model, "_build_input_shape", None)
     if model.built and shape is not None:
@@ -81,11 +58,9 @@ def model_from_config(config, custom_objects=None, safe_mode=True, path="<config
     generator = backend.rng()
     state = generator.bit_generator.state
     try:
-        with safe_mode_scope(safe_mode):
-            if issubclass(cls, Functional):
-                model = call_from_config(cls, inner, resolved, path)
-            else:
-                model = call_from_config(cls, inner, None, path)
+        # The scope lets nested get()/deserialize() calls in user code find custom_objects.
+        with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects):
+            model = call_from_config(cls, inner, resolved if issubclass(cls, Functional) else None, path)
             build = config.get("build_config") or {}
             if not model.built and build.get("input_shape") is not None:
                 try:
@@ -123,14 +98,16 @@ def _layer_class(entry, resolved, custom_objects, path):
     registered_name = entry.get("registered_name")
     if not isinstance(class_name, str):
         raise ModelFormatError(path, f"a layer entry has no class_name: {str(entry)[:80]!r}.")
-    user = registry.lookup(class_name, registered_name if isinstance(registered_name, str) else None,
-                           custom_objects)
+    registered = registered_name if isinstance(registered_name, str) else None
+    user = registry.find_user_object(class_name, registered, custom_objects)
+    table = builtins.classes("layers")
+    if user is None and class_name not in table:
+        user = registry.lookup(class_name, registered, custom_objects)
     if user is not None:
         if not (isinstance(user, type) and issubclass(user, Layer)):
             raise ModelFormatError(path, f"the custom object {class_name!r} is not a Layer class.")
         resolved[class_name] = user
         return user
-    table = builtin_layers()
     if class_name in table:
         return table[class_name]
     raise ModelFormatError(path, unknown_class_message(class_name, registered_name, "layers",
@@ -138,8 +115,11 @@ def _layer_class(entry, resolved, custom_objects, path):
 
 
 class _Walker:
-    """Checks every class a layer config names, replacing references to user objects
-    (custom activations, initializers, regularizers, constraints) by the objects."""
+    """Checks every class and function a layer config names before anything is built.
+
+    It only reads: objects nested in a config stay dicts for the owner's ``from_config``
+    to deserialize, as in Keras (which finds user objects through the custom object scope
+    ``model_from_config`` holds open)."""
 
     def __init__(self, resolved, custom_objects, safe_mode, path):
         self.resolved = resolved
@@ -162,7 +142,7 @@ class _Walker:
         self.depth += 1
         if self.depth > 200:
             raise ModelFormatError(self.path, "the architecture is nested too deeply.")
-        for key, value in list(config.items()):
+        for key, value in config.items():
             if key == "layers" and isinstance(value, list):
                 for entry in value:
                     self.layer_entry(entry)
@@ -171,53 +151,65 @@ class _Walker:
             elif isinstance(value, dict) and value.get("class_name") == "__lambda__":
                 continue  # Lambda bytecode: allowed (or refused) by _check_lambda
             elif isinstance(value, dict) and "class_name" in value and "config" in value:
-                config[key] = self._nested_object(key, value)
+                self._check_object(key, value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict) and "class_name" in item and "config" in item:
+                        self._check_object(key, item)
             elif isinstance(value, str) and key.endswith("activation"):
-                config[key] = self._activation(key, value)
+                self._activation(key, value)
         self.depth -= 1
 
-    def _nested_object(self, key, value):
-        from gradiente import constraints, initializers, regularizers
+    def _check_object(self, key, value):
+        """A nested ``{"class_name", "config"}`` record must name a function, a built-in
+        class or a user class; a class's own config is checked in turn."""
+        from gradiente.layers.layer import Layer
 
         class_name = value.get("class_name")
         registered_name = value.get("registered_name")
-        if class_name == "function":  # a function reference, e.g. a registered activation
+        if class_name == "function":
             name = value.get("config")
-            user = registry.lookup(str(name).split(">")[-1], name if ">" in str(name) else None,
-                                   self.custom_objects) if isinstance(name, str) else None
-            if user is None:
-                if key.endswith("activation") and isinstance(name, str):
-                    return self._activation(key, name)
-                return _deserialize_function(value, self.custom_objects, self.path)
-            return user
-        user = registry.lookup(class_name, registered_name if isinstance(registered_name, str) else None,
-                               self.custom_objects) if isinstance(class_name, str) else None
-        if user is not None:
-            inner = value.get("config") or {}
-            if isinstance(user, type):
-                return call_from_config(user, inner, self.custom_objects, self.path)
-            return user
-        known = (set(initializers._CLASSES) | set(initializers._ALIASES) | set(regularizers._NAMES)
-                 | set(constraints._NAMES))
-        if class_name in known or key in ("dtype", "config"):
-            return value
-        raise ModelFormatError(self.path, unknown_class_message(
-            str(class_name), registered_name, "objects", self.custom_objects))
+            if key.endswith("activation") and isinstance(name, str):
+                self._activation(key, name, value.get("module"))
+            else:
+                _deserialize_function(value, self.custom_objects, self.path)
+            return
+        if class_name in _SPECIAL_RECORDS or key in ("dtype", "config"):
+            return
+        registered = registered_name if isinstance(registered_name, str) else None
+        found = None
+        if isinstance(class_name, str):
+            found = registry.find_user_object(class_name, registered, self.custom_objects)
+            if found is None:
+                found, _ = builtins.find_class(class_name, value.get("module"))
+            if found is None:
+                found = registry.lookup(class_name, registered, self.custom_objects)
+        if found is None:
+            raise ModelFormatError(self.path, unknown_class_message(
+                str(class_name), registered_name, "objects", self.custom_objects))
+        if isinstance(found, type) and issubclass(found, Layer):
+            self.layer_entry(value)
+        elif isinstance(value["config"], dict):
+            self.layer_config(value["config"])
 
-    def _activation(self, key, name):
+    def _activation(self, key, name, module=None):
         from gradiente import activations
 
         if name in activations.ALL or name in activations._ALIASES:
-            return name
-        user = registry.lookup(name.split(">")[-1], name if ">" in name else None, self.custom_objects)
-        if user is not None:
-            return user
+            return
+        short = name.rpartition(">")[2]
+        if registry.find_user_object(short, name, self.custom_objects) is not None:
+            return
+        if module not in (None, "builtins") and builtins.find_function(name, module) is not None:
+            return
+        if registry.find_by_short_name(short) is not None:
+            return
         raise ModelFormatError(self.path, (
             f"unknown activation {name!r} in `{key}`: it is neither a built-in activation nor a "
             f"registered custom function. Registered/custom objects now: "
             f"{', '.join(registry.available_names(self.custom_objects)) or 'none'}. Register it "
             "with @keras.saving.register_keras_serializable() or pass custom_objects="
-            f"{{'{name}': {name}}}."))
+            f"{{'{short}': {short}}}."))
 
     def _check_lambda(self, config):
         function = config.get("function")

@@ -1,83 +1,66 @@
-"""Objects to JSON-ready configs and back, constructing only allowed classes.
+"""Compile arguments to JSON-ready configs and back, constructing only allowed classes.
 
-An object's config is ``{"module", "class_name", "config", "registered_name"}`` (Keras's
-layout). Loading resolves ``class_name`` against fixed tables of built-in classes
-(layers, models, optimizers, losses, metrics, initializers, regularizers, constraints,
-activations) and against registered / ``custom_objects`` entries: ``module`` is only a
-label, never imported, and no string is ever evaluated.
+The strict counterpart of ``serialization_lib`` for what ``save`` writes beside the
+architecture (the optimizer, losses and metrics given to ``compile``) and for Lambda
+layers: a function that is neither built in nor registered is refused here (the caller
+then warns or stores code) rather than written by a name nothing may resolve. Loading
+resolves ``class_name`` against the fixed built-in tables (``saving.builtins``) and the
+registered / ``custom_objects`` entries: ``module`` is only a label, never imported, and
+no string is ever evaluated.
 """
 import inspect
 
-from gradiente.saving import registry
+from gradiente.saving import builtins, registry
 from gradiente.saving.errors import ModelFormatError
-
-
-class NotSerializable(ValueError):
-    """An object (a lambda, an unregistered function) that a config cannot describe."""
+from gradiente.saving.construct import instantiate
+from gradiente.saving.serialization_lib import NotSerializable
 
 
 # --- built-in tables (fixed: a file cannot add to them) -------------------------------
 def builtin_layers():
-    from gradiente import layers, models
-    from gradiente.layers.layer import Layer
-
-    table = {}
-    for module in (layers, models):
-        for name in dir(module):
-            obj = getattr(module, name)
-            if isinstance(obj, type) and issubclass(obj, Layer) and not name.startswith("_"):
-                table[name] = obj
-    return table
+    return builtins.classes("layers")
 
 
 def _builtin_table(category):
-    from gradiente import losses, metrics, optimizers
-
     if category == "optimizers":
-        table = {cls.__name__: cls for cls in optimizers.ALL.values()}
-        table.update(optimizers.ALL)
-        return table
-    if category == "losses":
-        return dict(losses.CLASSES)
-    if category == "metrics":
-        return dict(metrics.CLASSES)
-    if category == "layers":
-        return builtin_layers()
-    raise ValueError(f"Unknown object category {category!r}.")
+        from gradiente import optimizers
 
-
-def _builtin_functions(module_label):
-    """Named functions a config may refer to, per module label."""
-    from gradiente import activations, losses, metrics
-
-    if module_label == "gradiente.losses":
-        return dict(losses.FUNCTIONS)
-    if module_label == "gradiente.metrics":
-        return {name: getattr(metrics, name) for name in metrics.__all__
-                if inspect.isfunction(getattr(metrics, name, None))}
-    if module_label == "gradiente.activations":
-        return dict(activations.ALL)
-    return {}
+        return {**builtins.classes("optimizers"), **optimizers.ALL}
+    return builtins.classes(category)
 
 
 _FUNCTION_MODULES = ("gradiente.losses", "gradiente.metrics", "gradiente.activations")
 
 
+def _builtin_functions(module_label):
+    """Named functions a config may refer to, per module label."""
+    category = builtins.category_of_module(module_label)
+    if category in builtins.FUNCTION_CATEGORIES:
+        return builtins.functions(category)
+    if module_label == "builtins":
+        merged = {}
+        for category in reversed(builtins.FUNCTION_CATEGORIES):
+            merged.update(builtins.functions(category))
+        return merged
+    return {}
+
+
 # --- serializing ----------------------------------------------------------------------
-def serialize_keras_object(obj):
-    """A JSON-ready description of ``obj``: plain values stay as they are, functions
-    become ``{"class_name": "function", "config": name}``, objects with ``get_config``
-    become Keras's ``{"module", "class_name", "config", "registered_name"}``."""
+def serialize_compile_arg(obj):
+    """A JSON-ready description of a compile argument: plain values stay as they are,
+    built-in and registered functions become ``{"class_name": "function", "config":
+    name}``, objects with ``get_config`` become Keras's ``{"module", "class_name",
+    "config", "registered_name"}``; anything else raises NotSerializable."""
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(v) for v in obj]
+        return [serialize_compile_arg(v) for v in obj]
     if isinstance(obj, dict):
-        return {"__per_output__": {str(k): serialize_keras_object(v) for k, v in obj.items()}}
+        return {"__per_output__": {str(k): serialize_compile_arg(v) for k, v in obj.items()}}
     if inspect.isfunction(obj) or inspect.isbuiltin(obj):
         return _serialize_function(obj)
     if hasattr(obj, "get_config"):
-        registered = registry._NAME_OF.get(id(type(obj)))
+        registered = registry.registered_name_or_none(type(obj))
         return {
             "module": type(obj).__module__.split(".")[0] + "." + _category_of(obj),
             "class_name": type(obj).__name__,
@@ -91,8 +74,13 @@ def serialize_keras_object(obj):
     )
 
 
+# The name layers/lambda_layer.py imports: a Lambda's function is stored by name only when
+# it is built in or registered, else as code (refused in safe mode).
+serialize_keras_object = serialize_compile_arg
+
+
 def _serialize_function(fn):
-    registered = registry._NAME_OF.get(id(fn))
+    registered = registry.registered_name_or_none(fn)
     if registered:
         return {"module": "custom", "class_name": "function", "config": registered,
                 "registered_name": registered}
@@ -135,7 +123,7 @@ def _jsonable(value, owner):
         return {str(k): _jsonable(v, owner) for k, v in value.items()}
     if isinstance(value, np.ndarray) and value.size <= 10_000:
         return value.tolist()
-    return serialize_keras_object(value)
+    return serialize_compile_arg(value)
 
 
 # --- deserializing --------------------------------------------------------------------
@@ -145,13 +133,16 @@ def resolve_class(class_name, registered_name, category, custom_objects, path="<
     ModelFormatError listing what is available."""
     if not isinstance(class_name, str) or not class_name:
         raise ModelFormatError(path, f"an object in the config has no valid class_name ({class_name!r}).")
-    user = registry.lookup(class_name, registered_name if isinstance(registered_name, str) else None,
-                           custom_objects)
+    registered = registered_name if isinstance(registered_name, str) else None
+    user = registry.find_user_object(class_name, registered, custom_objects)
     if user is not None:
         return user
     table = _builtin_table(category)
     if class_name in table:
         return table[class_name]
+    user = registry.lookup(class_name, registered, custom_objects)
+    if user is not None:
+        return user
     raise ModelFormatError(path, unknown_class_message(class_name, registered_name, category,
                                                        custom_objects))
 
@@ -168,18 +159,18 @@ def unknown_class_message(class_name, registered_name, category, custom_objects)
     )
 
 
-def deserialize_keras_object(config, category, custom_objects=None, path="<config>"):
+def deserialize_compile_arg(config, category, custom_objects=None, path="<config>"):
     """The inverse of ``serialize_keras_object`` for compile arguments (``category``:
     "optimizers", "losses" or "metrics"). Strings (``"mse"``) and plain values are
     returned as they are; compile() resolves names itself."""
     if config is None or isinstance(config, (bool, int, float, str)):
         return config
     if isinstance(config, list):
-        return [deserialize_keras_object(v, category, custom_objects, path) for v in config]
+        return [deserialize_compile_arg(v, category, custom_objects, path) for v in config]
     if not isinstance(config, dict):
         raise ModelFormatError(path, f"unexpected value {config!r} in the compile config.")
     if set(config) == {"__per_output__"} and isinstance(config["__per_output__"], dict):
-        return {k: deserialize_keras_object(v, category, custom_objects, path)
+        return {k: deserialize_compile_arg(v, category, custom_objects, path)
                 for k, v in config["__per_output__"].items()}
     class_name = config.get("class_name")
     registered_name = config.get("registered_name")
@@ -198,11 +189,12 @@ def _deserialize_function(config, custom_objects, path):
     name = config.get("config")
     if not isinstance(name, str):
         raise ModelFormatError(path, f"a function reference has no name ({name!r}).")
-    user = registry.lookup(name.split(">")[-1], name if ">" in name else None, custom_objects)
-    if user is not None:
-        return user
-    label = config.get("module")
-    fn = _builtin_functions(label).get(name) if label in _FUNCTION_MODULES else None
+    short = name.rpartition(">")[2]
+    fn = registry.find_user_object(short, name, custom_objects)
+    if fn is None:
+        fn = _builtin_functions(config.get("module")).get(name)
+    if fn is None:
+        fn = registry.find_by_short_name(short)
     if fn is None:
         raise ModelFormatError(path, unknown_class_message(name, config.get("registered_name"),
                                                            "functions", custom_objects))
@@ -210,13 +202,11 @@ def _deserialize_function(config, custom_objects, path):
 
 
 def call_from_config(cls, config, custom_objects, path):
-    """``cls.from_config(config)`` (with ``custom_objects`` when it takes them); a config
-    the class rejects becomes a ModelFormatError naming the class."""
+    """``serialization_lib.instantiate`` inside a custom object scope holding
+    ``custom_objects``; a config the class rejects becomes a ModelFormatError naming it."""
     try:
-        params = inspect.signature(cls.from_config).parameters
-        if "custom_objects" in params:
-            return cls.from_config(config, custom_objects=custom_objects)
-        return cls.from_config(config)
+        with registry.CustomObjectScope(custom_objects):
+            return instantiate(cls, config, custom_objects)
     except ModelFormatError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:

@@ -12,7 +12,17 @@ def __getattr__(name):
         from gradiente.callbacks.progbar import Progbar
 
         return Progbar
+    # Keras 3 also exports the custom-object registry here; saving sits above utils.
+    if name in _SAVING_NAMES:
+        import gradiente.saving
+
+        return getattr(gradiente.saving, name)
     raise AttributeError(f"module 'gradiente.utils' has no attribute {name!r}")
+
+
+_SAVING_NAMES = ("CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+                 "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+                 "deserialize_keras_object")
 
 
 # Pictures and the learning-rate sweep import matplotlib (optional) only when called.
