@@ -37,7 +37,7 @@ def evaluate_data(model, data, callbacks):
                 metrics = model.metrics
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
             training.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
-                                    yb, [p.data for p in y_pred], swb, training.batch_size_of(xb, yb))
+                                    yb, y_pred, swb, training.batch_size_of(xb, yb))
             logs = training.metrics_logs(metrics) if batch_hooks else None
         batches += 1
         if batch_hooks:

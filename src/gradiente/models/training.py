@@ -289,7 +289,10 @@ def _fast_train(model, cbs, class_weight):
         model.__dict__.pop("_compiled_step", None)  # a previous fit's, no longer in use
 
         def run_step(xb, yb, swb, seed=None):
-            return step_arrays(*step.train_eager(xb, yb, swb, None, seed))
+            loss, parts, predictions, grads = step.train_eager(xb, yb, swb, None, seed)
+            result = step_arrays(loss, parts, predictions, grads)
+            result.predictions = predictions  # Tensors: their masks reach the metrics
+            return result
     # SGD's update is linear in lr * g: backprop seeded with lr gives that product directly,
     # saving a pass over every gradient. Callbacks that read gradients need them unscaled.
     fold_lr = None if gradient_hooks else optimizer.folded_learning_rate
