@@ -183,16 +183,20 @@ def _masked(x, mask):
 
 
 def test_elementwise_merge_masks_are_combined():
+    # Keras 3: valid where any input is valid, and a mask only when every input has one.
     x = np.ones((2, 3, 4), dtype="float32")
-    out = layers.Add()([_masked(x, [[1, 1, 0], [1, 1, 1]]), _masked(x, [[1, 0, 1], [1, 1, 1]]), Tensor(x)])
-    np.testing.assert_array_equal(out._keras_mask, [[True, False, False], [True, True, True]])
+    out = layers.Add()([_masked(x, [[1, 1, 0], [1, 0, 0]]), _masked(x, [[1, 0, 0], [0, 0, 1]])])
+    np.testing.assert_array_equal(out._keras_mask, [[True, True, False], [True, False, True]])
+    assert layers.Add()([_masked(x, [[1, 1, 0], [1, 1, 1]]), Tensor(x)])._keras_mask is None
     assert layers.Add()([Tensor(x), Tensor(x)])._keras_mask is None
 
 
 def test_concatenate_masks():
+    # Keras 3: an unmasked input counts as all valid; a position is valid if any of its
+    # entries along the last axis is.
     x = np.ones((2, 3, 4), dtype="float32")
     out = layers.Concatenate()([_masked(x, [[1, 1, 0], [1, 1, 1]]), Tensor(x)])
-    np.testing.assert_array_equal(out._keras_mask, [[True, True, False], [True, True, True]])
+    np.testing.assert_array_equal(out._keras_mask, [[True, True, True], [True, True, True]])
     along_time = layers.Concatenate(axis=1)([_masked(x, [[1, 0, 1], [1, 1, 1]]), Tensor(x)])
     np.testing.assert_array_equal(along_time._keras_mask, [[1, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1]])
     assert layers.Dot(axes=2)([_masked(x, [[1, 1, 0], [1, 1, 1]]), Tensor(x)])._keras_mask is None

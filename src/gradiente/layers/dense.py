@@ -10,6 +10,7 @@ class Dense(Layer):
     Weights: ``kernel`` (n, units), ``bias`` (units,).
     """
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    supports_masking = True  # acts on the last axis only, so time-step masks stay valid
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,

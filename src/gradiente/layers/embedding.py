@@ -74,10 +74,10 @@ class Embedding(Layer):
         return ops.take(self.embeddings, self._ids(inputs), axis=0)
 
     def compute_mask(self, inputs, mask=None):
+        """(batch, ...) boolean Tensor, False where the id is 0 (padding); None without mask_zero."""
         if not self.mask_zero:
             return None
-        ids = inputs.data if hasattr(inputs, "data") else np.asarray(inputs)
-        return ids != 0
+        return ops.not_equal(inputs, 0)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)

@@ -13,32 +13,23 @@ A subclass follows Keras's contract::
 Sublayers and Variables stored as attributes (also in lists and dicts) are found by
 scanning the instance, on demand: no ``__setattr__`` hooks.
 """
-import inspect
 import warnings
 
 import numpy as np
 
 from gradiente import backend, initializers, ops
 from gradiente.autodiff.tensor import Tensor, Variable
+from gradiente.layers import call_spec, masks, symbolic
+from gradiente.layers.call_spec import call_signature as _call_signature
 from gradiente.layers.input_spec import InputSpec
-from gradiente.layers.node import KerasTensor, Node, is_symbolic
+from gradiente.layers.node import KerasTensor, is_symbolic
 from gradiente.utils import naming
 from gradiente.utils.nest import flatten, map_structure
 
 # Attributes that point at other layers without owning them.
 _NOT_OWNED = frozenset({"_inbound_nodes", "_outbound_nodes", "_parent"})
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "input_length")
-
-
-def _call_signature(cls):
-    """Which optional arguments ``cls.call`` accepts, computed once per class."""
-    cached = cls.__dict__.get("_call_args_cache")
-    if cached is None:
-        params = inspect.signature(cls.call).parameters
-        var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
-        cached = ("training" in params or var_kw, "mask" in params or var_kw)
-        cls._call_args_cache = cached
-    return cached
+_MISSING = object()  # no positional inputs: ``layer(query=a, value=b)``
 
 
 class Layer:
@@ -49,11 +40,13 @@ class Layer:
     ``input_dim`` / ``batch_size``.
     """
 
-    supports_masking = False
     # True when ``call`` computes only through gradiente.ops on its inputs and weights (no
     # randomness drawn in Python, no state updated in place): fit may then record one
     # step and replay it (models.compiled_step). Layers must opt in.
     traceable = False
+    # Layers without state that Keras 3 marks built at construction (pooling, Dropout,
+    # Activation, Reshape, ...): ``built`` is True at once unless a subclass adds a build.
+    _builds_at_init = False
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - set(_BASE_KWARGS)
@@ -76,6 +69,8 @@ class Layer:
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._batch_input_shape = self._declared_input_shape(kwargs)
+        if self._builds_at_init:
+            self._build_at_init()
 
     @staticmethod
     def _declared_input_shape(kwargs):
@@ -267,31 +262,33 @@ class Layer:
         """Create the weights for inputs of ``input_shape`` (batch axis included)."""
         self.built = True
 
+    def _build_at_init(self):
+        """Mark a layer without state built at construction, as Keras 3 does, unless a
+        subclass defines its own ``build`` (which must then still run)."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def _maybe_build(self, input_shape):
         if not self.built:
             self._build_input_shape = input_shape
             self.build(input_shape)
             self.built = True
 
+    def _maybe_build_from(self, shapes):
+        """Build from ``{parameter of build: shape}`` (a call with several tensors)."""
+        if not self.built:
+            self._build_input_shape = next(iter(shapes.values()), None)
+            self.build(**shapes)
+            self.built = True
+
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``; by default found by running the layer on zeros."""
         return self._dry_run(map_shapes(lambda s: KerasTensor(s, self._dtype), input_shape))
 
-    def _dry_run(self, inputs):
-        """Output shape(s) found by calling the layer on zeros shaped like ``inputs``
-        (KerasTensors). Unknown axes are filled with 2, then 3: axes whose output size
-        changes between the runs are unknown in the output too."""
-        results = []
-        for fill in (2, 3):
-            dummy = map_structure(
-                lambda t: Tensor(np.zeros(tuple(fill if d is None else d for d in t.shape), dtype=t.dtype)),
-                inputs,
-            )
-            out = self.call(dummy, **self._call_kwargs(False, None))
-            results.append((isinstance(out, Tensor), [tuple(o.shape) for o in flatten(out)]))
-        (single, first), (_, second) = results
-        merged = [tuple(a if a == b else None for a, b in zip(s1, s2)) for s1, s2 in zip(first, second)]
-        return merged[0] if single else merged
+    def _dry_run(self, inputs, args=(), kwargs=None):
+        """Output shape(s) found by calling the layer on placeholders shaped like the
+        KerasTensors in ``inputs`` (and ``args``/``kwargs``)."""
+        return symbolic.dry_run(self, inputs, args, kwargs)
 
     def _call_kwargs(self, training, mask):
         wants_training, wants_mask = _call_signature(type(self))
@@ -303,7 +300,9 @@ class Layer:
         return kwargs
 
     # --- calling ----------------------------------------------------------------------
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, inputs=_MISSING, *args, **kwargs):
+        if inputs is _MISSING:
+            inputs = self._inputs_from_keywords(kwargs)
         # The common case first: one Tensor, already of this layer's dtype.
         if type(inputs) is Tensor:
             if inputs.data.dtype != self._dtype:
@@ -312,22 +311,38 @@ class Layer:
             return self._symbolic_call(inputs, *args, **kwargs)
         else:
             inputs = self._convert_inputs(inputs)
+        multi = False  # whether tensors come beyond the first argument
+        if args or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
+            multi = call_spec.has_tensor_arguments(args, kwargs)
+        if multi and is_symbolic([args, kwargs]):
+            return self._symbolic_call(inputs, *args, **kwargs)
         spec = self.input_spec
         if spec is not None:
             if type(inputs) is Tensor and type(spec) is InputSpec:
                 spec.check(self, inputs.data.shape)
             else:
                 self._check_input_spec(inputs)
-        if not self.built:
-            self._maybe_build(_shapes_of(inputs))
         wants_training, wants_mask = _call_signature(type(self))
         if not wants_training and "training" in kwargs:
             del kwargs["training"]
-        mask = kwargs.get("mask") if wants_mask else kwargs.pop("mask", None)
+        tensor_args = None
+        if multi:
+            args, kwargs = self._convert_arguments(args, kwargs)
+            tensor_args = call_spec.tensor_arguments(self, inputs, args, kwargs)
+        if not self.built:
+            if multi:
+                self._maybe_build_from(call_spec.shapes_for(self, "build", tensor_args))
+            else:
+                self._maybe_build(_shapes_of(inputs))
+        mask = kwargs.get("mask")
         if mask is None:
-            mask = _mask_of(inputs)
-            if mask is not None and wants_mask:
+            mask = inputs._keras_mask if type(inputs) is Tensor else masks.masks_like(inputs)
+            if multi:
+                masks.populate_named_masks(self, tensor_args, kwargs, symbolic._accepted(self))
+            elif wants_mask and mask is not None and masks.has_mask(mask):
                 kwargs["mask"] = mask
+        elif not wants_mask:
+            del kwargs["mask"]
         if self._added_losses:
             self._added_losses = []  # losses added by the previous call are stale
         outputs = self.call(inputs, *args, **kwargs)
@@ -335,12 +350,52 @@ class Layer:
             self._activity_losses = [self.activity_regularizer(o) for o in flatten(outputs) if isinstance(o, Tensor)]
         # Most layers neither make nor pass on masks: skip the bookkeeping for them.
         if mask is not None or type(self).compute_mask is not Layer.compute_mask:
-            self._set_output_mask(inputs, outputs, mask)
+            if self.supports_masking:
+                masks.set_output_masks(self, inputs, outputs, mask)
+            elif masks.has_mask(mask):
+                masks.warn_dropped(self)
         return outputs
 
-    # Layers that look things up by index (Embedding) keep integer inputs; others compute in
-    # their float dtype, so an int array fed to Dense does not silently become float64.
-    keeps_integer_inputs = False
+    def _inputs_from_keywords(self, kwargs):
+        """``layer(query=a, value=b)``: the first argument of ``call`` given by name."""
+        name = call_spec.first_parameter(self)
+        if name is None or name not in kwargs:
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) was called without inputs: pass "
+                f"them first, e.g. layer(x), or by the name `call` gives them"
+                + (f" ({name}=...)." if name else ".")
+            )
+        return kwargs.pop(name)
+
+    def _convert_arguments(self, args, kwargs):
+        """Arrays passed as further arguments become Tensors (floats in this layer's dtype;
+        boolean masks and integer ids keep theirs)."""
+        def convert(value):
+            if isinstance(value, np.ndarray):
+                if value.dtype.kind == "f" and value.dtype != self._dtype:
+                    value = value.astype(self._dtype)
+                return Tensor(value)
+            return value
+
+        def walk(value):
+            if isinstance(value, (list, tuple, dict)):
+                return map_structure(convert, value)
+            return convert(value)
+
+        return tuple(walk(a) for a in args), {k: walk(v) for k, v in kwargs.items()}
+
+    @property
+    def keeps_integer_inputs(self):
+        """Whether integer (and boolean) inputs reach ``call`` unconverted. Our layers that
+        look things up by index (Embedding) say so; our others compute in their float dtype,
+        so an int array fed to Dense does not silently become float64. A ``call`` written
+        outside gradiente gets integers as they are, as in Keras 3 (it may look ids up)."""
+        cls = type(self)
+        cached = cls.__dict__.get("_own_call_cache")
+        if cached is None:
+            cached = not getattr(cls.call, "__module__", "").startswith("gradiente.")
+            cls._own_call_cache = cached
+        return cached
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, Tensor):
@@ -364,7 +419,7 @@ class Layer:
         return self._convert_inputs(arr)
 
     def _should_cast(self, dtype):
-        return dtype.kind in "fb" or (dtype.kind in "iu" and not self.keeps_integer_inputs)
+        return dtype.kind == "f" or (dtype.kind in "iub" and not self.keeps_integer_inputs)
 
     def _check_input_spec(self, inputs):
         specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [self.input_spec]
@@ -373,17 +428,23 @@ class Layer:
             if spec is not None:
                 spec.check(self, tuple(t.shape), i)
 
-    def _set_output_mask(self, inputs, outputs, mask):
-        out_mask = self.compute_mask(inputs, mask)
-        if out_mask is not None:
-            for o in flatten(outputs):
-                if isinstance(o, Tensor):
-                    o._keras_mask = out_mask
+    # --- masks ------------------------------------------------------------------------
+    @property
+    def supports_masking(self):
+        """Whether this layer passes masks on (``compute_mask``): by default, true exactly
+        when the class defines its own ``compute_mask``, as in Keras 3."""
+        value = self.__dict__.get("_supports_masking")
+        if value is None:
+            return type(self).compute_mask is not Layer.compute_mask
+        return value
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
 
     def compute_mask(self, inputs, mask=None):
-        """The mask of the output: passed through by layers that support masking."""
-        if not self.supports_masking:
-            return None
+        """The mask of the output(s) for ``inputs`` and the previous mask: by default the
+        previous mask itself. Used only when ``supports_masking`` is true."""
         return mask
 
     def call(self, inputs, *args, **kwargs):
@@ -391,40 +452,7 @@ class Layer:
         return inputs
 
     def _symbolic_call(self, inputs, *args, **kwargs):
-        shapes = map_structure(lambda t: t.shape, inputs)
-        in_specs = [t for t in flatten(inputs) if isinstance(t, KerasTensor)]
-        if self.input_spec is not None:
-            specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [self.input_spec]
-            for i, (spec, t) in enumerate(zip(specs, in_specs)):
-                if spec is not None:
-                    spec.check(self, t.shape, i)
-        if not self.built:
-            self._maybe_build(shapes)
-            if self.input_spec is not None:
-                self._check_symbolic_spec(in_specs)
-        if type(self).compute_output_shape is Layer.compute_output_shape:
-            out_shape = self._dry_run(inputs)
-        else:
-            out_shape = self.compute_output_shape(shapes)
-        out_dtype = self._output_dtype(in_specs)
-        outputs = _symbolic_outputs(out_shape, out_dtype)
-        call_kwargs = dict(kwargs)
-        if args:
-            call_kwargs["_args"] = args
-        node = Node(self, inputs, call_kwargs, outputs)
-        index = len(self._inbound_nodes)
-        self._inbound_nodes.append(node)
-        for parent in {id(t._keras_history[0]): t._keras_history[0] for t in in_specs if t._keras_history}.values():
-            parent._outbound_nodes.append(node)
-        for i, t in enumerate(flatten(outputs)):
-            t._keras_history = (self, index, i)
-        return outputs
-
-    def _check_symbolic_spec(self, in_specs):
-        specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [self.input_spec]
-        for i, (spec, t) in enumerate(zip(specs, in_specs)):
-            if spec is not None:
-                spec.check(self, t.shape, i)
+        return symbolic.symbolic_call(self, Layer, inputs, args, kwargs)
 
     def _output_dtype(self, in_specs):
         return self._dtype
@@ -483,13 +511,6 @@ class Layer:
 
 
 # --- helpers ------------------------------------------------------------------------------
-def _symbolic_outputs(shape, dtype):
-    """KerasTensors for an output shape: a tuple, or a (nested) list of them."""
-    if isinstance(shape, list):
-        return [_symbolic_outputs(s, dtype) for s in shape]
-    return KerasTensor(shape, dtype)
-
-
 def _is_numeric_nested(value):
     """True for nested Python lists of numbers (one array), not lists of arrays."""
     first = value[0]
@@ -513,15 +534,6 @@ def map_shapes(fn, shapes):
 
 def _shapes_of(inputs):
     return map_structure(lambda t: None if t is None else tuple(t.shape), inputs)
-
-
-def _mask_of(inputs):
-    if type(inputs) is Tensor:
-        return inputs._keras_mask
-    for t in flatten(inputs):
-        if isinstance(t, Tensor) and t._keras_mask is not None:
-            return t._keras_mask
-    return None
 
 
 def warn_input_shape_argument(layer):

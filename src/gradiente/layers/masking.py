@@ -2,6 +2,7 @@
 import numpy as np
 
 from gradiente import ops
+from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer
 
 
@@ -16,12 +17,16 @@ class Masking(Layer):
         self.mask_value = mask_value
 
     def _keep(self, inputs):
+        """(batch, time) boolean Tensor: True where some feature differs from mask_value."""
         data = inputs.data if hasattr(inputs, "data") else np.asarray(inputs)
-        return np.any(data != self.mask_value, axis=-1)
+        return Tensor(np.any(data != self.mask_value, axis=-1))
 
     def call(self, inputs):
         keep = self._keep(inputs)
-        return ops.multiply(inputs, keep[..., None].astype(inputs.dtype))
+        # Masked steps become exactly 0 (even if they held inf or nan), as Keras's where does.
+        outputs = ops.where(keep.data[..., None], inputs, np.zeros((), dtype=inputs.dtype))
+        outputs._keras_mask = keep
+        return outputs
 
     def compute_mask(self, inputs, mask=None):
         return self._keep(inputs)

@@ -3,6 +3,10 @@ Average, Maximum, Minimum, Dot; and their functional forms (``concatenate([a, b]
 
 Elementwise merges need inputs of one rank whose sizes agree axis by axis (a size of 1
 broadcasts). Errors name the offending inputs, the layers that made them and their shapes.
+
+Masks follow Keras 3: an elementwise merge's output is valid where any input is valid
+(and has a mask only if every input has one); Multiply, Maximum and Minimum also leave
+masked positions of an input out of the result. Concatenate joins the masks.
 """
 import numpy as np
 
@@ -21,6 +25,20 @@ def _source(tensor):
 
 def _mask_array(mask):
     return None if mask is None else np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+
+
+def _check_masks(layer, inputs, mask):
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': `mask` must be a list (one "
+                         f"mask or None per input), received {mask!r}.")
+    if not isinstance(inputs, (list, tuple)) or len(inputs) != len(mask):
+        raise ValueError(f"{type(layer).__name__} layer '{layer.name}': `mask` has {len(mask)} "
+                         f"entries but the layer has {len(inputs) if isinstance(inputs, (list, tuple)) else 1} input(s).")
+
+
+def _spread(mask, x):
+    """A (batch, ..., time) mask broadcast over the last axis of ``x``."""
+    return np.broadcast_to(mask[..., None], tuple(x.shape))
 
 
 class _Merge(Layer):
@@ -74,12 +92,16 @@ class _Merge(Layer):
         self.built = True
 
     def compute_mask(self, inputs, mask=None):
-        """A position is valid if it is valid in every input that has a mask."""
-        masks = [_mask_array(getattr(t, "_keras_mask", None)) for t in inputs]
-        masks = [m for m in masks if m is not None]
-        if not masks:
+        """Valid where any input is valid; None unless every input has a mask (Keras 3)."""
+        if mask is None:
             return None
-        return np.logical_and.reduce(np.broadcast_arrays(*masks)) if len(masks) > 1 else masks[0]
+        _check_masks(self, inputs, mask)
+        if any(m is None for m in mask):
+            return None
+        out = mask[0]
+        for m in mask[1:]:
+            out = ops.logical_or(out, m)
+        return out
 
 
 class _Elementwise(_Merge):
@@ -142,10 +164,29 @@ class Subtract(_Elementwise):
 
 
 class Multiply(_Elementwise):
-    """Elementwise product of a list of tensors."""
+    """Elementwise product of a list of tensors. A masked position of an input counts as 1;
+    when every input has a mask, positions masked in all of them give 0."""
 
     def _merge(self, a, b):
         return ops.multiply(a, b)
+
+    def _combine(self, inputs):
+        masks = [_mask_array(getattr(x, "_keras_mask", None)) for x in inputs]
+        if all(m is None for m in masks):
+            return super()._combine(inputs)
+        every = all(m is not None for m in masks)
+        out = union = None
+        for x, m in zip(inputs, masks):
+            if m is not None:
+                m = _spread(m, x)
+                x = ops.where(m, x, np.ones((), dtype=x.dtype))
+                if every:
+                    union = m if union is None else union | m
+            out = x if out is None else ops.multiply(out, x)
+        if every:
+            out = ops.where(union, out, np.zeros((), dtype=out.dtype))
+            out._keras_mask = Tensor(union.any(axis=-1))
+        return out
 
 
 class Average(_Elementwise):
@@ -159,17 +200,44 @@ class Average(_Elementwise):
 
 
 class Maximum(_Elementwise):
-    """Elementwise maximum of a list of tensors."""
+    """Elementwise maximum of a list of tensors; a masked position of an input is left out."""
 
     def _merge(self, a, b):
         return ops.maximum(a, b)
 
+    def _combine(self, inputs):
+        return _masked_select(inputs, self._merge)
+
 
 class Minimum(_Elementwise):
-    """Elementwise minimum of a list of tensors."""
+    """Elementwise minimum of a list of tensors; a masked position of an input is left out."""
 
     def _merge(self, a, b):
         return ops.minimum(a, b)
+
+    def _combine(self, inputs):
+        return _masked_select(inputs, self._merge)
+
+
+def _masked_select(inputs, merge):
+    """Merge with an op that has no identity element (max, min): a masked position takes
+    the other operand's value; the output is masked only if every input is."""
+    out = out_mask = None
+    for x in inputs:
+        m = _mask_array(getattr(x, "_keras_mask", None))
+        m = None if m is None else _spread(m, x)
+        if out is None:
+            out, out_mask = x, m
+            continue
+        if m is not None:
+            x = ops.where(m, x, out)
+        if out_mask is not None:
+            out = ops.where(out_mask, out, x)
+        out_mask = out_mask | m if (m is not None and out_mask is not None) else None
+        out = merge(out, x)
+    if out_mask is not None:
+        out._keras_mask = Tensor(out_mask.any(axis=-1))
+    return out
 
 
 class Concatenate(_Merge):
@@ -223,19 +291,23 @@ class Concatenate(_Merge):
             raise
 
     def compute_mask(self, inputs, mask=None):
-        """Masks are joined along ``axis`` (inputs without one count as all valid); a
-        position of the output stays valid only if it is valid in the joined inputs."""
-        masks = [_mask_array(getattr(t, "_keras_mask", None)) for t in inputs]
-        if all(m is None for m in masks):
+        """Masks are joined along ``axis`` (an input without one counts as all valid, a
+        mask of lower rank is spread over the input's last axis); an output position is
+        valid if any of its entries along the last axis is (Keras 3)."""
+        if mask is None:
+            return None
+        _check_masks(self, inputs, mask)
+        if all(m is None for m in mask):
             return None
         full = []
-        for x, m in zip(inputs, masks):
+        for x, m in zip(inputs, mask):
+            m = _mask_array(m)
             if m is None:
-                m = np.ones(x.shape, dtype=bool)
-            elif m.ndim < x.ndim:
-                m = np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+                m = np.ones(tuple(x.shape), dtype=bool)
+            elif m.ndim < len(x.shape):
+                m = _spread(m, x)
             full.append(m)
-        return np.all(np.concatenate(full, axis=self.axis), axis=-1)
+        return Tensor(np.concatenate(full, axis=self.axis).any(axis=-1))
 
     def get_config(self):
         config = super().get_config()
@@ -252,7 +324,6 @@ class Dot(_Merge):
     """
 
     min_inputs = max_inputs = 2
-    supports_masking = False
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)

@@ -13,9 +13,11 @@ class KerasTensor:
     """A placeholder for a tensor in a model graph: ``shape`` (batch axis ``None``) and ``dtype``.
 
     ``_keras_history`` is ``(layer, node_index, tensor_index)``: which layer call made it.
+    ``_keras_mask`` is the symbolic mask (a boolean KerasTensor) when the layer that made it
+    produced or passed one on, as Keras 3 attaches it.
     """
 
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "__weakref__")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask", "__weakref__")
     __array_ufunc__ = None
 
     def __init__(self, shape, dtype="float32", name=None):
@@ -23,6 +25,7 @@ class KerasTensor:
         self.dtype = np.dtype(dtype)
         self.name = name
         self._keras_history = None
+        self._keras_mask = None
 
     @property
     def ndim(self):

@@ -291,7 +291,7 @@ class RMSNormalization(Layer):
     """
 
     traceable = True
-    supports_masking = True
+    supports_masking = False  # Keras 3's RMSNormalization does not pass masks on
 
     def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
         super().__init__(**kwargs)

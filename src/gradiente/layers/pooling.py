@@ -1,6 +1,8 @@
 """Pooling layers: max/average over sliding windows, and global max/average over all
 spatial positions. channels_last (batch, *spatial, channels) unless data_format says otherwise.
 """
+import numpy as np
+
 from gradiente import ops
 from gradiente.layers.convolutional import (
     SpatialInputSpec, normalize_data_format, normalize_padding, normalize_tuple,
@@ -163,10 +165,26 @@ class GlobalMaxPooling3D(GlobalPooling):
 
 
 class GlobalAveragePooling1D(GlobalPooling):
-    """Mean over steps: (batch, steps, channels) -> (batch, channels)."""
+    """Mean over steps: (batch, steps, channels) -> (batch, channels). With a (batch,
+    steps) mask the mean is over the unmasked steps only, and no mask is passed on."""
 
     rank = 1
     _reduce = staticmethod(ops.mean)
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return ops.mean(inputs, axis=self._axes, keepdims=self.keepdims)
+        keep = np.asarray(getattr(mask, "data", mask), dtype=bool)
+        keep = keep[:, :, None] if self.data_format == "channels_last" else keep[:, None, :]
+        total = ops.sum(ops.where(keep, inputs, np.zeros((), dtype=inputs.dtype)), axis=self._axes,
+                        keepdims=self.keepdims)
+        # A sequence with every step masked gives 0/0 = nan, as in Keras.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return ops.divide(total, keep.sum(axis=self._axes[0], keepdims=self.keepdims).astype(inputs.dtype))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalAveragePooling2D(GlobalPooling):

@@ -11,6 +11,7 @@ class Rescaling(Layer):
     """``inputs * scale + offset``, e.g. ``Rescaling(1 / 255)`` for 8-bit images. Any shape."""
 
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    supports_masking = True
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -39,6 +40,7 @@ class Normalization(Layer):
     """
 
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    supports_masking = True
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

@@ -670,10 +670,14 @@ class RNN(Layer):
         return out
 
     def compute_mask(self, inputs, mask=None):
-        if not self.return_sequences or mask is None:
-            return None
-        mask = np.asarray(getattr(mask, "data", mask), dtype=bool)
-        return mask[:, ::-1] if self.go_backwards else mask
+        """The time-step mask passes on with ``return_sequences`` (unchanged, even with
+        ``go_backwards``, as Keras 3 does); the returned states carry none."""
+        if isinstance(mask, (list, tuple)):
+            mask = flatten(mask)[0] if mask else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self._state_sizes())
+        return output_mask
 
     def get_config(self):
         config = super().get_config()

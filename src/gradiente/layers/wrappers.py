@@ -3,6 +3,7 @@
 import numpy as np
 
 from gradiente import ops
+from gradiente.layers.call_spec import call_signature
 from gradiente.layers.layer import Layer
 from gradiente.utils.nest import flatten
 
@@ -72,8 +73,14 @@ class TimeDistributed(Layer):
         batch, steps = shape[0], shape[1]
         merged = ops.reshape(inputs, (batch * steps,) + shape[2:])
         kwargs = {"training": training}
-        if mask is not None and getattr(self.layer, "supports_masking", False):
+        if mask is not None and call_signature(type(self.layer))[1]:  # its call takes a mask
             mask = np.asarray(getattr(mask, "data", mask))
+            if mask.ndim < 2 or mask.shape[:2] != (batch, steps):
+                raise ValueError(
+                    f"TimeDistributed layer '{self.name}': the mask of shape {mask.shape} does not "
+                    f"fit inputs of shape {shape}: its first two axes must be (batch, time) = "
+                    f"{(batch, steps)}."
+                )
             kwargs["mask"] = mask.reshape((batch * steps,) + mask.shape[2:])
         out = self.layer(merged, **kwargs)
         return ops.reshape(out, (batch, steps) + tuple(out.shape[1:]))
@@ -207,7 +214,19 @@ class Bidirectional(Layer):
         return merged[0] if len(merged) == 1 else merged
 
     def compute_mask(self, inputs, mask=None):
-        return mask if self.return_sequences else None
+        """As Keras 3: with return_sequences the time-step mask (once per output when
+        merge_mode is None); the returned states carry none."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        if self.return_sequences:
+            output_mask = [mask, mask] if self.merge_mode is None else mask
+        else:
+            output_mask = [None, None] if self.merge_mode is None else None
+        if self.return_state:
+            n_states = len(self.forward_layer._state_sizes())
+            head = output_mask if isinstance(output_mask, list) else [output_mask]
+            return head + [None] * (2 * n_states)
+        return output_mask
 
     def get_config(self):
         config = super().get_config()

@@ -90,15 +90,24 @@ class LossFunctionWrapper(Loss):
 
 
 def _mask_for(losses, y_pred):
-    """The mask of the losses (e.g. ignored classes) or of the predictions (masked time
-    steps), when it lines up with the per-sample losses."""
-    mask = losses._keras_mask if isinstance(losses, Tensor) else None
-    if mask is None:
-        mask = getattr(y_pred, "_keras_mask", None)
+    """The mask that weights the per-sample losses, as Keras 3 takes it: the predictions'
+    ``_keras_mask`` (e.g. padded time steps of a sequence model's output) and the losses'
+    own (e.g. an ignored class), both when both exist; used when it lines up with the losses."""
+    out_mask = _mask_values(losses._keras_mask if isinstance(losses, Tensor) else None)
+    in_mask = _mask_values(getattr(y_pred, "_keras_mask", None))
+    if in_mask is not None and out_mask is not None:
+        mask = np.logical_and(in_mask, out_mask)
+    else:
+        mask = in_mask if out_mask is None else out_mask
     if mask is None:
         return None
-    shape = np.shape(mask.data if isinstance(mask, Tensor) else mask)
-    return mask if tuple(losses.shape[:len(shape)]) == tuple(shape) else None
+    return mask if tuple(losses.shape[:mask.ndim]) == mask.shape else None
+
+
+def _mask_values(mask):
+    if mask is None:
+        return None
+    return np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
 
 
 def _like(y_true, y_pred):
@@ -166,9 +175,10 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
         mask = _broadcastable(_as_weights(mask.data if isinstance(mask, Tensor) else mask, dtype),
                               values.shape)
         if reduction in ("mean", "sum_over_batch_size"):
-            # Scale valid entries by total/valid so that dividing by the element count
-            # averages over valid entries only.
-            mask = mask * (mask.size / (np.sum(mask) + backend.epsilon()))
+            # Valid entries weigh total/valid (0 when none is valid, as Keras's divide_no_nan),
+            # so dividing by the element count averages over the valid entries only.
+            valid = np.sum(mask)
+            mask = mask * (mask.size / valid if valid else 0.0)
         weights = mask if weights is None else weights * mask
     if weights is not None:
         values = ops.multiply(values, weights)
