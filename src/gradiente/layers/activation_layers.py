@@ -18,6 +18,7 @@ class _Elementwise(Layer):
     traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     supports_masking = True
+    _builds_at_init = True  # no weights (PReLU defines build, so it is built on first call)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -7,6 +7,7 @@ class Identity(Layer):
     traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     supports_masking = True
+    _builds_at_init = True
 
     def call(self, inputs):
         return inputs

@@ -11,6 +11,7 @@ class Masking(Layer):
     that downstream layers (LSTM, GRU, ...) use to skip them."""
 
     supports_masking = True
+    _builds_at_init = True
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -20,6 +20,7 @@ def _check_rate(owner, rate):
 
 class _Noise(Layer):
     supports_masking = True
+    _builds_at_init = True
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)

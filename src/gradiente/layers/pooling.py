@@ -15,6 +15,7 @@ class Pooling(Layer):
     """Max or average over windows. (batch, *spatial, C) -> (batch, *out, C), where
     out = floor((n - pool) / stride) + 1 ('valid') or ceil(n / stride) ('same')."""
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    _builds_at_init = True
 
     rank = None
     _primitive = None
@@ -117,6 +118,7 @@ class GlobalPooling(Layer):
     """Max or mean over every spatial position: (batch, *spatial, C) -> (batch, C),
     or (batch, 1, …, 1, C) with ``keepdims=True``."""
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    _builds_at_init = True
 
     rank = None
     _reduce = None

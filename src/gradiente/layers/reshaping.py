@@ -57,6 +57,7 @@ class Reshape(Layer):
     """(batch, ...) -> (batch, *target_shape). One entry of ``target_shape`` may be -1:
     it is inferred from the number of elements."""
     traceable = True  # call is ops on inputs and weights only: fit may replay it
+    _builds_at_init = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
