@@ -1,6 +1,7 @@
 """Lambda: a Python function used as a layer (no weights)."""
 import base64
 import builtins
+import inspect
 import marshal
 import sys
 import types
@@ -16,8 +17,10 @@ class Lambda(Layer):
     Saving: a function registered with ``register_keras_serializable`` (or a built-in
     activation) is saved by name; any other function is saved as Python bytecode, which
     ``load_model`` refuses unless ``safe_mode=False`` (it would run code from the file).
-    ``output_shape``: the output shape without the batch axis, or a function of the
-    input shape; by default it is found by running the function.
+    ``output_shape``: the output shape without the batch axis (a tuple, or a list of
+    them for several outputs; the batch axis is that of the first input), or a function of
+    the input shape(s) returning full shapes; by default it is found by running the
+    function. A function that takes ``mask`` or ``training`` receives them, as in Keras.
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
@@ -29,9 +32,20 @@ class Lambda(Layer):
         self._output_shape = output_shape
         self.mask = mask
         self.supports_masking = mask is not None
+        try:
+            params = inspect.signature(function).parameters
+        except (TypeError, ValueError):  # some builtins have no signature
+            params = {}
+        self._fn_takes_mask = "mask" in params
+        self._fn_takes_training = "training" in params
 
-    def call(self, inputs):
-        return self.function(inputs, **self.arguments)
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._fn_takes_mask:
+            kwargs["mask"] = mask
+        if self._fn_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
 
     def compute_mask(self, inputs, mask=None):
         if callable(self.mask):
@@ -42,8 +56,9 @@ class Lambda(Layer):
         if self._output_shape is None:
             return super().compute_output_shape(input_shape)
         if callable(self._output_shape):
-            return tuple(self._output_shape(input_shape))
-        return (input_shape[0],) + tuple(self._output_shape)
+            return _as_shapes(self._output_shape(input_shape), self.name)
+        batch = _first_axis(input_shape)
+        return _map_shapes(lambda shape: (batch,) + shape, _as_shapes(self._output_shape, self.name))
 
     def get_config(self):
         from gradiente.saving.serialization import NotSerializable, serialize_keras_object
@@ -72,6 +87,33 @@ class Lambda(Layer):
         elif isinstance(function, dict):
             function = _deserialize_function(function, custom_objects, "<Lambda config>")
         return cls(function, **config)
+
+
+def _is_shape(value):
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
+
+
+def _as_shapes(value, name):
+    """A shape as a tuple, or a list of shapes (several outputs) as a list of tuples."""
+    if _is_shape(value):
+        return tuple(None if d is None else int(d) for d in value)
+    if isinstance(value, (tuple, list)) and value and all(_is_shape(v) for v in value):
+        return [tuple(None if d is None else int(d) for d in v) for v in value]
+    raise ValueError(
+        f"Lambda layer '{name}': `output_shape` must be a shape such as (8,), a list of shapes "
+        f"(one per output), or a function returning one; received {value!r}."
+    )
+
+
+def _map_shapes(fn, shapes):
+    return [fn(s) for s in shapes] if isinstance(shapes, list) else fn(shapes)
+
+
+def _first_axis(input_shape):
+    """The batch size of the first input: the first entry of the first shape."""
+    while isinstance(input_shape, (list, tuple, dict)) and input_shape and not _is_shape(input_shape):
+        input_shape = input_shape[sorted(input_shape)[0]] if isinstance(input_shape, dict) else input_shape[0]
+    return input_shape[0] if isinstance(input_shape, (list, tuple)) and input_shape else None
 
 
 def _code_config(function, name):
