@@ -241,11 +241,31 @@ class Conv(_ConvBase):
         self.input_spec = SpatialInputSpec(self.rank, self.data_format, axes={self._channel_axis(): channels})
         self.built = True
 
+    def convolution_op(self, inputs, kernel):
+        """``inputs`` ⋆ ``kernel`` with this layer's strides, padding, dilation, groups and
+        data_format, without bias or activation. Subclasses may override it (e.g. to
+        standardize the kernel); ``call`` then adds the bias and applies the activation."""
+        x = self._to_last(inputs)
+        y = conv_ops.conv_nd(x, kernel, None, strides=self.strides, dilation=self.dilation_rate,
+                             pads=self._padding_for(x.shape[1:-1]), groups=self.groups)
+        return self._from_last(y)
+
     def call(self, inputs):
+        if type(self).convolution_op is not Conv.convolution_op:
+            return self._call_with_convolution_op(inputs)
+        # The built-in op fuses bias and relu into the convolution primitive.
         x = self._to_last(inputs)
         y = conv_ops.conv_nd(x, self.kernel, self.bias, strides=self.strides, dilation=self.dilation_rate,
                      pads=self._padding_for(x.shape[1:-1]), groups=self.groups, activation=self._fused)
         return self._finish(y)
+
+    def _call_with_convolution_op(self, inputs):
+        outputs = self.convolution_op(inputs, self.kernel)
+        if self.use_bias:
+            shape = [1] * (self.rank + 2)
+            shape[self._channel_axis()] = self.filters
+            outputs = ops.add(outputs, ops.reshape(self.bias, tuple(shape)))
+        return self.activation(outputs)
 
     def compute_output_shape(self, input_shape):
         return self._shape_out(input_shape, self._conv_output_spatial(self._spatial(input_shape)), self.filters)
