@@ -30,3 +30,15 @@ def test_ticket_router_trains_two_outputs_with_dict_losses_and_weights():
         results["priority_loss"] + 0.5 * results["department_loss"], rel=1e-4)
     assert results["department_accuracy"] > 0.75 and results["priority_accuracy"] > 0.8
     assert "val_department_accuracy" in history.history
+
+
+def test_endpoint_layer_model_trains_on_its_own_loss_without_targets():
+    import endpoint_layer
+
+    model, history, accuracy = endpoint_layer.main(epochs=25, verbose=0)
+    h = history.history
+    # The layer's metric joins the logs; the loss is the one the layer added.
+    assert set(h) == {"loss", "accuracy"}
+    assert h["loss"][-1] < 0.3 * h["loss"][0]
+    assert h["accuracy"][-1] > 0.9 and accuracy > 0.9
+    assert [m.name for m in model.metrics] == ["loss", "accuracy"]

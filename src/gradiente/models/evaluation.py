@@ -34,6 +34,7 @@ def evaluate_data(model, data, callbacks):
         else:
             if metrics is None:
                 _build_compiled(model, xb, yb)
+                model.reset_metrics()  # the build's forward pass may have touched layer metrics
                 metrics = model.metrics
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
             training.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
