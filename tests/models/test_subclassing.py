@@ -134,14 +134,24 @@ def test_a_model_without_call_is_explained():
         models.Model()(np.ones((1, 2)))
 
 
-def test_subclass_passing_inputs_to_model_init_is_refused():
-    class Confused(models.Model):
+def test_subclass_passing_inputs_and_outputs_to_model_init_builds_a_graph():
+    # Keras 3: a subclass given a graph becomes a Functional model of that subclass.
+    class FromGraph(models.Model):
         def __init__(self, inputs, outputs):
             super().__init__(inputs=inputs, outputs=outputs)
 
     x = layers.Input(shape=(2,))
-    with pytest.raises(TypeError, match="defines its computation in `call`"):
-        Confused(x, layers.Dense(1)(x))
+    model = FromGraph(x, layers.Dense(1)(x))
+    assert isinstance(model, FromGraph) and isinstance(model, models.Functional)
+    assert model(np.ones((3, 2), dtype="float32")).shape == (3, 1)
+
+
+def test_subclass_given_only_positional_inputs_is_refused():
+    class Confused(models.Model):
+        pass
+
+    with pytest.raises(TypeError, match="both given"):
+        Confused(layers.Input(shape=(2,)))
 
 
 def test_model_attributes_for_training():

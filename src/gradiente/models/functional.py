@@ -27,7 +27,10 @@ class Functional(Model):
     traceable = True  # call is ops on inputs and weights only: fit may replay it
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name or default_model_name("model"), trainable=trainable, **kwargs)
+        if name is None:
+            # keras.Model(...) models are model, model_1, ...; a subclass is named after itself.
+            name = default_model_name("model") if type(self) is Functional else None
+        super().__init__(name=name, trainable=trainable, **kwargs)
         self._init_graph(inputs, outputs)
 
     # --- construction -----------------------------------------------------------------
@@ -357,6 +360,20 @@ class Functional(Model):
         if config.get("trainable") is False:  # True must not unfreeze layers frozen one by one
             model.trainable = False
         return model
+
+
+def inject_functional(cls):
+    """Put Functional in place of Model among the bases of the Model subclass ``cls`` (and
+    of its Model ancestors), as Keras 3 does when a subclass is given inputs and outputs:
+    the class then has both its own methods and the graph's."""
+    if cls is Model:
+        return Functional
+    if not (isinstance(cls, type) and issubclass(cls, Model)) or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(inject_functional(base) for base in cls.__bases__)
+    for key in [k for k in vars(cls) if k == "_call_args_cache" or k.endswith("_params_cache")]:
+        delattr(cls, key)  # signatures cached from Model's methods no longer apply
+    return cls
 
 
 # --- graph walking ----------------------------------------------------------------------

@@ -12,7 +12,8 @@ Three ways to make one, as in Keras::
             return self.hidden(inputs)
 
 ``Model(inputs, outputs)`` returns a ``Functional``: ``Model.__new__`` picks that class
-when it is given inputs and outputs, and only for ``Model`` itself, never for subclasses.
+when it is given inputs and outputs. A subclass given them (``CustomModel(inputs,
+outputs)``) is made a Functional subclass by ``Model.__init__``, as Keras 3 does.
 """
 import numpy as np
 
@@ -51,11 +52,21 @@ class Model(Trainer, Layer):
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            # A subclass given a graph (CustomModel(inputs, outputs)) becomes a Functional
+            # subclass too, keeping its own methods (train_step, ...), as in Keras 3.
+            from gradiente.models.functional import Functional, inject_functional
+
+            if not isinstance(self, Functional):
+                inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise TypeError(
-                f"{type(self).__name__}.__init__ received inputs/outputs, but a subclass of Model "
-                "defines its computation in `call`. Call `super().__init__(**kwargs)` with only "
-                "name/trainable/dtype, or build a graph model with keras.Model(inputs, outputs)."
+                f"{type(self).__name__}.__init__ received {len(args)} positional argument(s) and "
+                f"keywords {sorted(kwargs)}: a model is built either from a graph, "
+                "Model(inputs, outputs) (both given), or by a subclass that defines `call` and "
+                "calls `super().__init__(**kwargs)` with only name/trainable/dtype."
             )
         self._layers = []  # first, so that weights are listed in layer order
         super().__init__(**kwargs)
@@ -210,6 +221,12 @@ class Model(Trainer, Layer):
         from gradiente.saving import model_to_json
 
         return model_to_json(self, **kwargs)
+
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model is being given a graph: (inputs, outputs) by position or by name."""
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
 
 
 def _as_shapes(input_shape):
