@@ -16,11 +16,11 @@ from gradiente.utils.nest import flatten, map_structure, pack_like
 
 def evaluate_data(model, data, callbacks):
     """Run the test steps over ``data``; the logs (``{name: value}``)."""
-    from gradiente.models import training
+    from gradiente.models import step as steps
 
     model.reset_metrics()
     custom = model._custom_steps()["test"]
-    step = None if custom else training.FastStep(model)
+    step = None if custom else steps.FastStep(model)
     metrics = None  # read after the first batch has built compile's metrics
     batch_hooks = callbacks is not None and callbacks.should_call_test_batch_hooks
     if callbacks is not None:
@@ -30,22 +30,22 @@ def evaluate_data(model, data, callbacks):
         if batch_hooks:
             callbacks.on_test_batch_begin(batch)
         if custom:
-            logs = pythonify_logs(model.test_step(training.step_data(data, xb, yb, swb)))
+            logs = pythonify_logs(model.test_step(steps.step_data(data, xb, yb, swb)))
         else:
             if metrics is None:
                 _build_compiled(model, xb, yb)
                 model.reset_metrics()  # the build's forward pass may have touched layer metrics
                 metrics = model.metrics
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
-            training.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
-                                    yb, y_pred, swb, training.batch_size_of(xb, yb))
-            logs = training.metrics_logs(metrics) if batch_hooks else None
+            steps.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
+                                 yb, y_pred, swb, steps.batch_size_of(xb, yb))
+            logs = steps.metrics_logs(metrics) if batch_hooks else None
         batches += 1
         if batch_hooks:
             callbacks.on_test_batch_end(batch, logs)
     if batches == 0:
         raise ValueError("The evaluation dataset is empty: it produced no batch.")
-    logs = training.get_metrics_result_or_logs(model, logs) if custom else training.metrics_logs(metrics)
+    logs = steps.get_metrics_result_or_logs(model, logs) if custom else steps.metrics_logs(metrics)
     if callbacks is not None:
         callbacks.on_test_end(logs)
     return logs
@@ -57,7 +57,7 @@ def _build_compiled(model, xb, yb):
     compile_loss, compile_metrics = model._compile_loss, model._compile_metrics
     if (compile_loss is None or compile_loss.built) and (compile_metrics is None or compile_metrics.built):
         return
-    from gradiente.models.training import model_outputs
+    from gradiente.models.step import model_outputs
 
     y_pred = model_outputs(model, xb, False)
     if compile_loss is not None and not compile_loss.built and yb is not None:
@@ -101,7 +101,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
 
 def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
     """The loss (and metrics) on one batch, metrics reset first."""
-    from gradiente.models.training import assert_compiled, one_batch
+    from gradiente.models.step import one_batch
+    from gradiente.models.training import assert_compiled
 
     assert_compiled(model, "test_on_batch")
     data = one_batch(model, x, y, sample_weight)
