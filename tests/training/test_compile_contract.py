@@ -212,3 +212,25 @@ def test_fit_validation_calls_the_test_hooks():
         "test_end ['accuracy', 'loss']",
         "epoch_end",
     ]
+
+
+# --- masks of the outputs ---------------------------------------------------------------------
+def test_padded_time_steps_count_in_neither_loss_nor_metrics():
+    keras.utils.set_random_seed(0)
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]] * 8)
+    y = np.array([[1, 0, 1, 1, 1], [0, 1, 1, 1, 1]] * 8)
+    model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Embedding(10, 4, mask_zero=True),
+                              keras.layers.LSTM(4, return_sequences=True),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    probabilities = model.predict(x, verbose=0)
+    valid = x != 0
+    picked = np.take_along_axis(probabilities, y[..., None], axis=-1)[..., 0]
+    expected_loss = float(np.mean(-np.log(picked[valid])))
+    expected_accuracy = float(np.mean((probabilities.argmax(-1) == y)[valid]))
+    logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    assert logs["loss"] == pytest.approx(expected_loss, rel=1e-5)
+    assert logs["accuracy"] == pytest.approx(expected_accuracy)
+    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    assert history.history["accuracy"][0] == pytest.approx(expected_accuracy)
