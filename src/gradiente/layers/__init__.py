@@ -8,9 +8,9 @@ from gradiente.layers.activation_layers import ELU, PReLU, ReLU, Activation, Lea
 from gradiente.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.merging import (
-    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract,
-    add, average, concatenate, dot, maximum, minimum, multiply, subtract,
+    Add, Average, Maximum, Minimum, Multiply, Subtract, add, average, maximum, minimum, multiply, subtract,
 )
+from gradiente.layers.merging_axes import Concatenate, Dot, concatenate, dot
 from gradiente.layers.identity import Identity
 from gradiente.layers.convolutional import (
     Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D,
