@@ -16,6 +16,7 @@ _state = {
     "epsilon": 1e-7,
     "image_data_format": "channels_last",
     "rng": np.random.default_rng(),
+    "stop_on_nonfinite_loss": True,
 }
 
 
@@ -83,6 +84,18 @@ def set_image_data_format(value):
             f"image_data_format must be 'channels_last' or 'channels_first', received {value!r}."
         )
     _state["image_data_format"] = value
+
+
+def stop_on_nonfinite_loss():
+    """Whether ``fit`` stops, before applying it, at the first step whose loss is NaN or
+    infinite (gradiente's default; Keras needs a ``TerminateOnNaN`` callback for this)."""
+    return _state["stop_on_nonfinite_loss"]
+
+
+def set_stop_on_nonfinite_loss(value):
+    if not isinstance(value, bool):
+        raise TypeError(f"set_stop_on_nonfinite_loss() takes True or False, received {value!r}.")
+    _state["stop_on_nonfinite_loss"] = value
 
 
 def set_random_seed(seed):

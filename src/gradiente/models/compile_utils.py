@@ -103,10 +103,14 @@ class CompileLoss:
     """
 
     def __init__(self, loss, loss_weights=None, output_names=None):
-        if loss_weights is not None and not isinstance(loss_weights, (list, tuple, dict, float, int)):
+        entries = loss_weights.values() if isinstance(loss_weights, dict) else \
+            loss_weights if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+        if loss_weights is not None and (isinstance(loss_weights, (str, bool)) or not all(
+                w is None or (isinstance(w, (int, float, np.integer, np.floating)) and not isinstance(w, bool)
+                              and np.isfinite(w)) for w in entries)):
             raise ValueError(
-                "compile(): `loss_weights` must be a float (one output), or a list or dict "
-                f"(several outputs); received {type(loss_weights).__name__}: {loss_weights!r}."
+                "compile(): `loss_weights` must be a finite number (one output), or a list or "
+                f"dict of them (several outputs); received {type(loss_weights).__name__}: {loss_weights!r}."
             )
         self.name = "compile_loss"
         self._user_loss = loss
@@ -218,10 +222,11 @@ class CompileMetrics(Metric):
         super().__init__(name="compile_metrics")
         for what, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value and not isinstance(value, (list, tuple, dict)):
+                hint = f" Wrap a single metric in a list: {what}=[{value!r}]." if isinstance(value, str) or \
+                    isinstance(value, Metric) or callable(value) else ""
                 raise ValueError(
-                    f"compile(): `{what}` must be a list, tuple or dict; received "
-                    f"{type(value).__name__}: {value!r}. Wrap a single metric in a list: "
-                    f"{what}=[{value!r}]."
+                    f"compile(): `{what}` must be a list, tuple or dict of metrics; received "
+                    f"{type(value).__name__}: {value!r}.{hint}"
                 )
         self._user_metrics = metrics
         self._user_weighted = weighted_metrics

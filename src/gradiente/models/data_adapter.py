@@ -13,28 +13,51 @@ from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 
 
-def _to_array(value, what):
+# What the array's numbers mean to a model: booleans, integers and reals. Strings reach only
+# a model whose inputs declare them (string-processing layers).
+_NUMERIC_KINDS = "biuf"
+
+
+def _to_array(value, what, strings=False):
     if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "to_numpy"):  # pandas DataFrame / Series
-        return value.to_numpy()
-    arr = np.asarray(value)
-    if arr.dtype == object:
-        raise TypeError(f"{what} could not be converted to a numeric array (got {type(value).__name__}).")
-    return arr
+        arr = value.data
+    elif hasattr(value, "to_numpy"):  # pandas DataFrame / Series
+        arr = value.to_numpy()
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as err:  # ragged nested lists
+            raise ValueError(f"`{what}` could not be converted to an array: {err}") from None
+    kind = arr.dtype.kind
+    if kind in _NUMERIC_KINDS or (strings and kind in "USO"):
+        return arr
+    meaning = {"c": "complex numbers", "U": "strings", "S": "byte strings", "O": "Python objects",
+               "M": "dates", "m": "time spans"}.get(kind, "non-numeric values")
+    hint = (" Turn strings into numbers first (e.g. a vocabulary lookup or one-hot encoding)."
+            if kind in "USO" else " Use real numbers (e.g. np.abs or np.real).")
+    raise TypeError(
+        f"`{what}` holds {meaning} (dtype {arr.dtype}), but a model takes booleans, integers "
+        f"or real floats.{hint}"
+    )
 
 
-def structure(value, what):
+def structure(value, what, strings=False):
     """Arrays as a flat list, plus how to hand them to the model (single, list or dict)."""
     if value is None:
         return None, None
     if isinstance(value, dict):
         keys = list(value)
-        return [_to_array(value[k], f"{what}[{k!r}]") for k in keys], ("dict", keys)
+        return [_to_array(value[k], f"{what}[{k!r}]", strings) for k in keys], ("dict", keys)
     if isinstance(value, (list, tuple)) and value and all(
             isinstance(v, (np.ndarray, Tensor)) or hasattr(v, "to_numpy") for v in value):
-        return [_to_array(v, f"{what}[{i}]") for i, v in enumerate(value)], ("list", len(value))
-    return [_to_array(value, what)], ("single", None)
+        return [_to_array(v, f"{what}[{i}]", strings) for i, v in enumerate(value)], ("list", len(value))
+    return [_to_array(value, what, strings)], ("single", None)
+
+
+def accepts_strings(model):
+    """Whether the model declares a string input (``keras.Input(..., dtype="string")``)."""
+    return any(str(getattr(t, "dtype", "")) in ("string", "str", "object")
+               for t in getattr(model, "inputs", None) or [])
 
 
 def pack(arrays, layout):
@@ -46,11 +69,21 @@ def pack(arrays, layout):
     return dict(zip(info, arrays))
 
 
+_NAN_CONSEQUENCE = {
+    "training": "the loss will become NaN. Clean or impute them before training.",
+    "validation": "the validation loss will be NaN. Clean or impute them.",
+    "evaluation": "the loss will be NaN. Clean or impute them before evaluating.",
+    "prediction": "the predictions for those samples will be NaN.",
+}
+
+
 class ArrayData:
     """In-memory arrays served as batches; shuffled by a permutation once per epoch."""
 
-    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x"):
-        self.xs, self.x_layout = structure(x, name)
+    def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x",
+                 purpose="training"):
+        self.purpose = purpose
+        self.xs, self.x_layout = structure(x, name, accepts_strings(model))
         if self.xs is None:
             raise ValueError(f"No input data: `{name}` is None.")
         self.ys, self.y_layout = structure(y, "y")
@@ -102,9 +135,10 @@ class ArrayData:
                     bad = int(np.count_nonzero(~np.isfinite(a)))
                     if not bad:
                         continue
+                    consequence = _NAN_CONSEQUENCE.get(self.purpose, _NAN_CONSEQUENCE["training"])
                     warnings.warn(
-                        f"The training data `{where}` contains {bad} NaN or infinite value(s); "
-                        "the loss will become NaN. Clean or impute them before training.",
+                        f"The {self.purpose} data `{where}` contains {bad} NaN or infinite "
+                        f"value(s); {consequence}",
                         UserWarning, stacklevel=4,
                     )
 
@@ -122,6 +156,7 @@ class ArrayData:
         val.ys = None if self.ys is None else [None if a is None else a[split_at:] for a in self.ys]
         val.sw = None if self.sw is None else self.sw[split_at:]
         val.n = self.n - split_at
+        val.purpose = "validation"
         self.xs = [a[:split_at] for a in self.xs]
         self.ys = None if self.ys is None else [None if a is None else a[:split_at] for a in self.ys]
         self.sw = None if self.sw is None else self.sw[:split_at]
@@ -236,16 +271,50 @@ def is_iterable_source(x):
         hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")))
 
 
-def make_data(model, x, y, sample_weight, batch_size, steps=None, name="x"):
+def check_verbose(verbose):
+    """``"auto"`` (a progress bar), 0 (silent), 1 (a progress bar) or 2 (one line per epoch)."""
+    if verbose == "auto":
+        return 1
+    if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)) or verbose not in (0, 1, 2):
+        raise ValueError(
+            f'`verbose` must be "auto", 0 (silent), 1 (progress bar) or 2 (one line per epoch); '
+            f"received verbose={verbose!r}."
+        )
+    return int(verbose)
+
+
+def check_validation_split(fraction):
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"`validation_split` must be a number between 0 and 1 (e.g. 0.2), received "
+            f"{type(fraction).__name__}: {fraction!r}."
+        )
+    if not 0 <= fraction < 1:
+        raise ValueError(f"`validation_split` must be in [0, 1), received validation_split={fraction!r}.")
+    return float(fraction)
+
+
+def check_steps(steps, what):
+    """``steps`` must be None or a positive integer."""
+    if steps is None:
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0:
+        raise ValueError(f"`{what}` must be a positive integer (or None for the whole data), received {what}={steps!r}.")
+    return int(steps)
+
+
+def make_data(model, x, y, sample_weight, batch_size, steps=None, name="x", purpose="training",
+              steps_name="steps"):
     if batch_size is None:
         batch_size = 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, received batch_size={batch_size!r}.")
+    steps = check_steps(steps, steps_name)
     if is_iterable_source(x):
         if y is not None:
             raise ValueError("When x is a generator or a PyDataset, y must be None: the batches carry the targets.")
         return IterableData(x, steps)
-    return ArrayData(model, x, y, sample_weight, int(batch_size), name)
+    return ArrayData(model, x, y, sample_weight, int(batch_size), name, purpose)
 
 
 def check_inputs(model, data):

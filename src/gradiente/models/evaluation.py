@@ -8,7 +8,7 @@ user's step), and hands its callbacks ``on_test_begin``, ``on_test_batch_begin/e
 import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
-from gradiente.models.data_adapter import ArrayData, check_inputs, make_data, pack
+from gradiente.models.data_adapter import ArrayData, check_inputs, check_verbose, make_data, pack
 from gradiente.models.trainer import pythonify_logs
 from gradiente.utils.data import pack_x_y_sample_weight
 from gradiente.utils.nest import flatten, map_structure, pack_like
@@ -89,8 +89,8 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose="auto", sample_weig
     from gradiente.models.training import assert_compiled
 
     assert_compiled(model, "evaluate")
-    verbose = 1 if verbose == "auto" else int(verbose)
-    data = make_data(model, x, y, sample_weight, batch_size, steps)
+    verbose = check_verbose(verbose)
+    data = make_data(model, x, y, sample_weight, batch_size, steps, purpose="evaluation")
     check_inputs(model, data)
     data.align_targets(model._output_names_for_compile())
     cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=model, verbose=verbose,
@@ -105,7 +105,7 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
     from gradiente.models.training import assert_compiled
 
     assert_compiled(model, "test_on_batch")
-    data = one_batch(model, x, y, sample_weight)
+    data = one_batch(model, x, y, sample_weight, "evaluation")
     logs = evaluate_data(model, data, None)
     return logs if return_dict else flatten_metrics_in_order(model, logs)
 
@@ -122,8 +122,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     """Outputs for ``x`` as NumPy arrays, in the structure of the model's outputs."""
     from gradiente.callbacks import CallbackList
 
-    verbose = 1 if verbose == "auto" else int(verbose)
-    data = make_data(model, x, None, None, batch_size, steps)
+    verbose = check_verbose(verbose)
+    data = make_data(model, x, None, None, batch_size, steps, purpose="prediction")
     check_inputs(model, data)
     custom = model._custom_steps()["predict"]
     if (not custom and verbose == 0 and callbacks is None and isinstance(data, ArrayData)

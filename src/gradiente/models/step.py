@@ -93,36 +93,6 @@ def metrics_logs(metrics):
     return pythonify_logs(logs)
 
 
-def class_sample_weights(yb, swb, class_weight):
-    """``class_weight`` turned into per-sample weights (one output only, as in Keras)."""
-    if class_weight is None:
-        return swb
-    labels = np.asarray(yb[0])
-    if labels.ndim > 1 and labels.shape[-1] > 1:
-        labels = labels.argmax(axis=-1)
-    labels = labels.reshape(-1).astype(np.int64)
-    table = np.ones(int(max(max(class_weight) + 1, labels.max() + 1)), dtype=np.float32)
-    for k, v in class_weight.items():
-        table[int(k)] = v
-    return table[labels]
-
-
-def check_class_weight(class_weight, sample_weight, n_targets):
-    if class_weight is None:
-        return
-    if not isinstance(class_weight, dict):
-        raise ValueError(f"class_weight must be a dict {{class index: weight}}, received {type(class_weight).__name__}.")
-    for key in class_weight:
-        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
-            raise ValueError(
-                f"class_weight must map class indices (integers >= 0) to weights; received the key {key!r}."
-            )
-    if sample_weight is not None:
-        raise ValueError("You cannot give both `class_weight` and `sample_weight`: pass one of them.")
-    if n_targets is not None and n_targets > 1:
-        raise ValueError("`class_weight` is only supported for models with a single output.")
-
-
 def step_data(data, xb, yb, swb):
     """The batch as a user's step receives it: Tensors in the structure given to fit."""
     def to_tensor(a):
@@ -139,11 +109,11 @@ def batch_size_of(xb, yb):
     return len(first) if np.ndim(first) else 1
 
 
-def one_batch(model, x, y, sample_weight):
+def one_batch(model, x, y, sample_weight, purpose="training"):
     """``x`` (as the user gave it) as one ArrayData batch."""
-    arrays, _ = structure(x, "x")
+    arrays, _ = structure(x, "x", strings=True)
     n = len(arrays[0]) if arrays and np.ndim(arrays[0]) else 1
-    data = ArrayData(model, x, y, sample_weight, batch_size=max(n, 1))
+    data = ArrayData(model, x, y, sample_weight, batch_size=max(n, 1), purpose=purpose)
     check_inputs(model, data)
     data.align_targets(model._output_names_for_compile())
     return data

@@ -9,17 +9,24 @@ before the first step, and after the first steps the step is usually a replay
 """
 import contextlib
 import gc
+import warnings
 
 import numpy as np
 
+from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models import evaluation
 from gradiente.models.compiled_step import CompiledStep, replayable
 from gradiente.models.compiled_step import _arrays as step_arrays
-from gradiente.models.data_adapter import ArrayData, IterableData, check_inputs, make_data
+from gradiente.models.data_adapter import (
+    ArrayData, IterableData, check_inputs, check_validation_split, check_verbose, make_data,
+)
+from gradiente.models.label_checks import (
+    check_class_weight, check_class_weight_classes, check_labels, class_sample_weights,
+)
 from gradiente.models.step import (
-    FastStep, batch_size_of, check_class_weight, class_sample_weights,
-    get_metrics_result_or_logs, metrics_logs, model_outputs, one_batch, record_metrics, step_data,
+    FastStep, batch_size_of, get_metrics_result_or_logs, metrics_logs, model_outputs, one_batch,
+    record_metrics, step_data,
 )
 from gradiente.models.trainer import pythonify_logs
 from gradiente.utils.nest import flatten
@@ -79,13 +86,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     assert_compiled(model, "fit")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, received epochs={epochs!r}.")
-    verbose = 1 if verbose == "auto" else int(verbose)
-    data = make_data(model, x, y, sample_weight, batch_size, steps_per_epoch)
+    verbose = check_verbose(verbose)
+    validation_split = check_validation_split(validation_split)
+    data = make_data(model, x, y, sample_weight, batch_size, steps_per_epoch,
+                     steps_name="steps_per_epoch")
     val_data = None
     if validation_data is not None:
         vx, vy, vsw = _unpack_validation(validation_data)
         val_data = make_data(model, vx, vy, vsw, validation_batch_size or getattr(data, "batch_size", 32),
-                             validation_steps, "validation x")
+                             validation_steps, "validation x", "validation", "validation_steps")
     elif validation_split:
         if not isinstance(data, ArrayData):
             raise ValueError("validation_split is only supported for arrays, not generators or datasets.")
@@ -99,7 +108,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                        len(data.ys) if isinstance(data, ArrayData) and data.ys else None)
     custom = model._custom_steps()["train"]
     if not custom:
-        _prepare(model, data)
+        _prepare(model, data, class_weight)
 
     steps = steps_per_epoch or data.steps()
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
@@ -121,7 +130,12 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
             for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=shuffle is True, steps=steps_per_epoch)):
                 if batch_hooks:
                     cbs.on_train_batch_begin(batch)
-                step_logs = run_batch(batch, xb, yb, swb, batch_hooks)
+                try:
+                    step_logs = run_batch(batch, xb, yb, swb, batch_hooks)
+                except NonFiniteLoss as stop:
+                    stop.report(epoch, batch, custom)
+                    model.stop_training = True
+                    break
                 if batch_hooks:
                     cbs.on_train_batch_end(batch, step_logs)
                 if model.stop_training:
@@ -166,10 +180,14 @@ def _fast_train(model, cbs, class_weight):
     fold_lr = None if gradient_hooks else optimizer.folded_learning_rate
     metrics = model.metrics  # fixed for this fit: reading them once keeps each batch cheap
 
+    guard = backend.stop_on_nonfinite_loss()
+
     def run_batch(batch, xb, yb, swb, want_logs):
         swb = class_sample_weights(yb, swb, class_weight)
         lr = fold_lr and fold_lr()
         result = run_step(xb, yb, swb, lr)
+        if guard and not np.isfinite(result.loss):
+            raise NonFiniteLoss(result.loss)  # before the update: the weights stay finite
         for hook in gradient_hooks:
             hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
         optimizer.apply(result.grads, train_vars, lr_folded=lr is not None)
@@ -181,11 +199,37 @@ def _fast_train(model, cbs, class_weight):
 
 def _custom_train(model, data, class_weight):
     """The per-batch function and epoch logs when the model has its own train_step."""
+    guard = backend.stop_on_nonfinite_loss()
+
     def run_batch(batch, xb, yb, swb, want_logs):
         swb = class_sample_weights(yb, swb, class_weight)
-        return pythonify_logs(model.train_step(step_data(data, xb, yb, swb)))
+        logs = pythonify_logs(model.train_step(step_data(data, xb, yb, swb)))
+        loss = logs.get("loss")
+        if guard and loss is not None and np.ndim(loss) == 0 and not np.isfinite(loss):
+            raise NonFiniteLoss(loss)
+        return logs
 
     return run_batch, lambda step_logs: get_metrics_result_or_logs(model, step_logs)
+
+
+class NonFiniteLoss(Exception):
+    """A step's loss was NaN or infinite: fit stops and says so."""
+
+    def __init__(self, value):
+        super().__init__(value)
+        self.value = float(value)
+
+    def report(self, epoch, batch, custom):
+        kept = ("its train_step had already applied that step's update" if custom else
+                "that step's update was not applied, so the model keeps the weights of the "
+                "last step with a finite loss")
+        warnings.warn(
+            f"Epoch {epoch + 1}, batch {batch}: the loss is {self.value} (not finite), so fit() "
+            f"stopped training; {kept}. Common causes: inputs on a huge scale (normalize them), "
+            "a learning rate that is too high, or NaN in the data. To train on regardless, call "
+            "keras.config.set_stop_on_nonfinite_loss(False).",
+            RuntimeWarning, stacklevel=4,
+        )
 
 
 def _should_validate(epoch, validation_freq):
@@ -239,7 +283,7 @@ def _unpack_validation(validation_data):
     )
 
 
-def _prepare(model, data):
+def _prepare(model, data, class_weight=None):
     """Build compile's loss and metrics and check the labels on the first batch, before
     any update."""
     first = next(iter(data.batches(shuffle=False, steps=1)), None)
@@ -259,30 +303,11 @@ def _prepare(model, data):
         if isinstance(data, ArrayData):
             for loss_fn, ys, yp in zip(compile_loss.losses, data.ys, y_pred):
                 if loss_fn is not None and ys is not None:
-                    _check_labels(loss_fn, ys, yp)
+                    check_labels(loss_fn, ys, yp)
+        if class_weight is not None:
+            check_class_weight_classes(class_weight, y_pred[0])
     if model._compile_metrics is not None and not model._compile_metrics.built and yb is not None:
         model._compile_metrics.build(yb, [p.data for p in y_pred])
-
-
-def _check_labels(loss_fn, y, y_pred):
-    name = getattr(loss_fn, "name", "") or ""
-    fn_name = getattr(getattr(loss_fn, "fn", None), "__name__", "")
-    if "sparse_categorical" not in name and "sparse_categorical" not in fn_name:
-        return
-    classes = y_pred.shape[-1]
-    labels = np.asarray(y)
-    if labels.size == 0:
-        return
-    if labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):
-        raise ValueError("sparse_categorical_crossentropy needs integer class labels, but y has fractional values.")
-    low, high = labels.min(), labels.max()
-    if low < 0 or high >= classes:
-        bad = low if low < 0 else high
-        raise ValueError(
-            f"Received a label value of {bad:g} which is outside the valid range of [0, {classes - 1}] "
-            f"for sparse_categorical_crossentropy: the model's output has {classes} classes. "
-            "Check the labels or the size of the last layer."
-        )
 
 
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):

@@ -173,6 +173,10 @@ class Optimizer:
                 f"value and returns the corresponding learning rate value). Received instead: "
                 f"learning_rate={value!r}"
             )
+        if not np.isfinite(value):
+            raise ValueError(
+                f"Argument `learning_rate` must be a finite number; received learning_rate={value!r}."
+            )
         if self._lr_source is not None and isinstance(self._lr_source, _schedules.LearningRateSchedule):
             raise TypeError(
                 "This optimizer was created with a `LearningRateSchedule` object as its "
