@@ -196,3 +196,25 @@ def test_loss_mask_and_the_losses_own_mask_are_combined():
     loss = SparseCategoricalCrossentropy(ignore_class=1)(np.array([[0, 1, 0]]), y_pred)
     # Step 1 is an ignored class, step 2 a masked step: only step 0 counts, -log(0.5).
     assert float(loss.numpy()) == pytest.approx(np.log(2.0), rel=1e-6)
+
+
+def test_batch_normalization_in_training_takes_statistics_over_unmasked_steps():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 3)).astype("float64")
+    x[~VALID] = 100.0  # padding far from the data must not move the statistics
+    layer = layers.BatchNormalization(momentum=0.5, epsilon=1e-3, dtype="float64")
+    out = layer(masked(x, VALID), training=True)
+    valid = x[VALID]
+    count = VALID.sum() + keras.backend.epsilon()
+    mean = valid.sum(axis=0) / count
+    var = ((valid - mean) ** 2).sum(axis=0) / count
+    np.testing.assert_allclose(out.numpy(), (x - mean) / np.sqrt(var + 1e-3), rtol=1e-6)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.5 * mean, rtol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), 0.5 + 0.5 * var, rtol=1e-6)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), VALID)
+    from gradiente.testing import check_gradients
+
+    check_gradients(lambda t: layer(t, mask=VALID, training=True), x[..., :3] * 0.1,
+                    variables=[layer.gamma, layer.beta])
+    with pytest.raises(ValueError, match="one axis fewer"):
+        layer(Tensor(x), mask=np.ones((2, 5, 3), bool), training=True)

@@ -9,7 +9,7 @@ would cost about ten tape records and as many passes over the activations.
 """
 import numpy as np
 
-from gradiente import constraints, initializers, ops, regularizers
+from gradiente import backend, constraints, initializers, ops, regularizers
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.normalization import normalize, rms_normalize
@@ -165,10 +165,18 @@ class BatchNormalization(_Normalization):
             hint="It was built for inputs of this rank and this size along the normalized axis.")
         self.built = True
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         rank = inputs.ndim
+        if mask is not None and np.ndim(getattr(mask, "data", mask)) != rank - 1:
+            raise ValueError(
+                f"BatchNormalization layer '{self.name}': the mask must have one axis fewer than "
+                f"the inputs, received mask.shape={np.shape(getattr(mask, 'data', mask))} and "
+                f"inputs.shape={tuple(inputs.shape)}."
+            )
         gamma, beta = self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank)
         if training and self.trainable:
+            if mask is not None:
+                return self._masked_training_call(inputs, mask, gamma, beta)
             # The op itself updates the moving statistics, so a replayed step does too.
             return normalize(inputs, gamma, beta, axes=self._reduce_axes, epsilon=self.epsilon, stats={},
                              moving=(self.moving_mean, self.moving_variance, self.momentum))
@@ -182,6 +190,26 @@ class BatchNormalization(_Normalization):
         out = ops.multiply(inputs, inv) if gamma is None else ops.multiply(inputs, ops.multiply(gamma, inv))
         shift = -mean * inv
         out = ops.add(out, shift if gamma is None else ops.multiply(gamma, shift))
+        return out if beta is None else ops.add(out, beta)
+
+    def _masked_training_call(self, inputs, mask, gamma, beta):
+        """Training with a (batch, ..., time) mask, as Keras 3: the batch statistics are taken
+        over the unmasked positions only (count + backend epsilon), then every position is
+        normalized with them and the moving statistics follow them."""
+        axes = self._reduce_axes
+        keep = np.broadcast_to(np.asarray(getattr(mask, "data", mask), dtype=bool)[..., None], inputs.shape)
+        weight = keep.astype(inputs.dtype)
+        count = weight.sum(axis=axes, keepdims=True) + backend.epsilon()
+        mean = ops.divide(ops.sum(ops.multiply(inputs, weight), axis=axes, keepdims=True), count)
+        centered = ops.subtract(inputs, mean)
+        var = ops.divide(ops.sum(ops.square(ops.multiply(centered, weight)), axis=axes, keepdims=True), count)
+        for variable, value in ((self.moving_mean, mean), (self.moving_variance, var)):
+            batch = value.data.reshape(variable.shape).astype(variable.dtype)
+            variable.assign(variable.data * self.momentum + batch * (1 - self.momentum))
+        out = ops.multiply(centered, ops.divide(np.asarray(1.0, dtype=inputs.dtype),
+                                                ops.sqrt(ops.add(var, np.asarray(self.epsilon, dtype=inputs.dtype)))))
+        if gamma is not None:
+            out = ops.multiply(out, gamma)
         return out if beta is None else ops.add(out, beta)
 
     def get_config(self):
