@@ -218,3 +218,17 @@ def test_batch_normalization_in_training_takes_statistics_over_unmasked_steps():
                     variables=[layer.gamma, layer.beta])
     with pytest.raises(ValueError, match="one axis fewer"):
         layer(Tensor(x), mask=np.ones((2, 5, 3), bool), training=True)
+
+
+def test_softmax_masks_as_keras_3():
+    scores = np.random.default_rng(1).normal(size=(2, 3, 4))
+    # A mask aligned from the last axis, as Keras aligns it: the same keys for every query.
+    keys = np.array([True, True, False, True])
+    out = layers.Softmax(dtype="float64")(Tensor(scores), mask=keys).numpy()
+    want = np.where(keys, np.exp(scores), 0)
+    np.testing.assert_allclose(out, want / want.sum(-1, keepdims=True), atol=1e-12)
+    # A fully masked row gives zeros, not a uniform distribution.
+    none = np.zeros((2, 3, 4), bool)
+    np.testing.assert_array_equal(layers.Softmax()(Tensor(scores.astype("float32")), mask=none).numpy(), 0)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        layers.Softmax()(Tensor(scores.astype("float32")), mask=np.ones((5,), bool))

@@ -198,15 +198,38 @@ class Softmax(_Elementwise):
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else int(axis)
 
     def call(self, inputs, mask=None):
+        keep = None
         if mask is not None:
-            keep = np.asarray(mask.data if isinstance(mask, ops.Tensor) else mask)
-            keep = keep.reshape(keep.shape + (1,) * (inputs.ndim - keep.ndim))
+            keep = self._keep(np.asarray(mask.data if isinstance(mask, ops.Tensor) else mask), inputs.shape)
             # -1e9 fits float32 and float64; float16 needs a smaller stand-in for -inf.
             large = -3e4 if inputs.dtype == np.float16 else -1e9
             inputs = ops.add(inputs, np.where(keep, 0.0, large).astype(inputs.dtype))
         if isinstance(self.axis, tuple):
-            return ops.exp(ops.subtract(inputs, ops.logsumexp(inputs, axis=self.axis, keepdims=True)))
-        return ops.softmax(inputs, axis=self.axis)
+            out = ops.exp(ops.subtract(inputs, ops.logsumexp(inputs, axis=self.axis, keepdims=True)))
+        else:
+            out = ops.softmax(inputs, axis=self.axis)
+        if keep is not None:
+            # Masked positions are exactly 0, even where a whole row is masked (Keras 3).
+            out = ops.where(keep, out, np.zeros((), dtype=out.dtype))
+        return out
+
+    def _keep(self, keep, shape):
+        """The mask broadcast against inputs of ``shape``: aligned from the last axis as Keras
+        aligns it; failing that, a (batch, time) mask on (batch, time, ...) inputs."""
+        if keep.dtype != np.bool_:
+            keep = keep > 0.5  # Keras keeps entries above one half of a numeric mask
+        try:
+            np.broadcast_shapes(keep.shape, tuple(shape))
+            return keep
+        except ValueError:
+            pass
+        if keep.ndim < len(shape) and keep.shape == tuple(shape[:keep.ndim]):
+            return keep.reshape(keep.shape + (1,) * (len(shape) - keep.ndim))
+        raise ValueError(
+            f"Softmax layer '{self.name}': the mask of shape {keep.shape} does not broadcast to the "
+            f"inputs of shape {tuple(shape)}: each mask axis must be 1 or match the input's, counted "
+            "from the last axis (or the mask covers the leading axes)."
+        )
 
     def get_config(self):
         config = super().get_config()
