@@ -16,6 +16,7 @@ import numpy as np
 from gradiente import ops
 from gradiente.metrics.metric import Metric
 from gradiente.metrics.reduction import Mean
+from gradiente.utils.data import batch_size_of
 
 
 def flatten_y(y, names, what="y"):
@@ -183,14 +184,8 @@ class CompileLoss:
         y_pred = flatten_y(y_pred, self.output_names, "y_pred")
         total, parts = self.compute(y_true, y_pred, sample_weight)
         if self.metrics:
-            self.record([None if p is None else p.data for p in parts], _batch_size(y_pred))
+            self.record([None if p is None else p.data for p in parts], batch_size_of(y_pred))
         return total
-
-
-def _batch_size(values):
-    first = next(v for v in values if v is not None)
-    shape = _shape(first)
-    return shape[0] if shape else 1
 
 
 # --- metrics -----------------------------------------------------------------------------

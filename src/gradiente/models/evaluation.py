@@ -10,7 +10,7 @@ import numpy as np
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models.data_adapter import ArrayData, check_inputs, check_verbose, make_data, pack
 from gradiente.models.trainer import pythonify_logs
-from gradiente.utils.data import pack_x_y_sample_weight
+from gradiente.utils.data import batch_size_of, pack_x_y_sample_weight
 from gradiente.utils.nest import flatten, map_structure, pack_like
 
 
@@ -38,7 +38,7 @@ def evaluate_data(model, data, callbacks):
                 metrics = model.metrics
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
             steps.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
-                                 yb, y_pred, swb, steps.batch_size_of(xb, yb))
+                                 yb, y_pred, swb, batch_size_of(xb))
             logs = steps.metrics_logs(metrics) if batch_hooks else None
         batches += 1
         if batch_hooks:

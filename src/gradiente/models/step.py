@@ -15,7 +15,7 @@ from gradiente.models.data_adapter import ArrayData, check_inputs, structure
 from gradiente.models.trainer import pythonify_logs
 from gradiente.ops import add
 from gradiente.utils.data import pack_x_y_sample_weight
-from gradiente.utils.nest import flatten, map_structure
+from gradiente.utils.nest import map_structure
 
 
 def model_outputs(model, xb, training):
@@ -101,12 +101,6 @@ def step_data(data, xb, yb, swb):
     x = map_structure(to_tensor, xb)
     y = map_structure(to_tensor, data.pack_targets(yb))
     return pack_x_y_sample_weight(x, y, None if swb is None else to_tensor(swb))
-
-
-def batch_size_of(xb, yb):
-    """Samples in a batch (its first input's leading axis)."""
-    first = xb if type(xb) is np.ndarray else flatten(xb)[0]
-    return len(first) if np.ndim(first) else 1
 
 
 def one_batch(model, x, y, sample_weight, purpose="training"):

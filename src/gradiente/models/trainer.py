@@ -17,8 +17,8 @@ from gradiente.autodiff.tape import GradientTape
 from gradiente.autodiff.tensor import Tensor
 from gradiente.metrics.metric import Metric
 from gradiente.metrics.reduction import Mean
-from gradiente.models.compile_utils import CompileLoss, CompileMetrics, flatten_y
-from gradiente.utils.data import unpack_x_y_sample_weight
+from gradiente.models.compile_utils import CompileLoss, CompileMetrics
+from gradiente.utils.data import batch_size_of, unpack_x_y_sample_weight
 
 # Attributes that hold compile's own trackers: ``metrics`` lists them in Keras's order,
 # not as attributes of the model.
@@ -36,14 +36,6 @@ def tracked_metrics(obj):
             if isinstance(item, Metric) and not any(item is m for m in found):
                 found.append(item)
     return found
-
-
-def _batch_size(x):
-    for value in (x.values() if isinstance(x, dict) else x if isinstance(x, (list, tuple)) else [x]):
-        if value is not None:
-            shape = getattr(value, "shape", None) or np.shape(value)
-            return shape[0] if len(shape) else 1
-    return 1
 
 
 def _overrides(model, name):
@@ -97,7 +89,7 @@ class Trainer:
                 "not needed).", DeprecationWarning, stacklevel=2)
             loss = model.compute_loss(None, y, y_pred, sample_weight)
             if model._loss_tracker is not None:
-                model._loss_tracker.update_state(float(_value(loss)), sample_weight=_batch_size(flatten_y(y_pred, None)))
+                model._loss_tracker.update_state(float(_value(loss)), sample_weight=batch_size_of(y_pred))
             return loss
 
         return compiled_loss
@@ -209,7 +201,7 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        self._loss_tracker.update_state(float(_value(loss)), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(float(_value(loss)), sample_weight=batch_size_of(x))
         variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
@@ -223,7 +215,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(float(_value(loss)), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(float(_value(loss)), sample_weight=batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):

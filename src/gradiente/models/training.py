@@ -25,10 +25,11 @@ from gradiente.models.label_checks import (
     check_class_weight, check_class_weight_classes, check_labels, class_sample_weights,
 )
 from gradiente.models.step import (
-    FastStep, batch_size_of, get_metrics_result_or_logs, metrics_logs, model_outputs, one_batch,
+    FastStep, get_metrics_result_or_logs, metrics_logs, model_outputs, one_batch,
     record_metrics, step_data,
 )
 from gradiente.models.trainer import pythonify_logs
+from gradiente.utils.data import batch_size_of
 from gradiente.utils.nest import flatten
 
 
@@ -191,7 +192,7 @@ def _fast_train(model, cbs, class_weight):
         for hook in gradient_hooks:
             hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
         optimizer.apply(result.grads, train_vars, lr_folded=lr is not None)
-        record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb, yb))
+        record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb))
         return metrics_logs(metrics) if want_logs else None
 
     return run_batch, lambda _: metrics_logs(metrics)
@@ -325,6 +326,6 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
         step = FastStep(model)
         result = step_arrays(*step.train_eager(xb, yb, swb))
         model.optimizer.apply(result.grads, step.train_vars)
-        record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb, yb))
+        record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb))
         logs = pythonify_logs(model.get_metrics_result())
     return logs if return_dict else evaluation.flatten_metrics_in_order(model, logs)

@@ -216,3 +216,15 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
     if sample_weight is None:
         return x, y
     return x, y, sample_weight
+
+
+def batch_size_of(x):
+    """Samples in a batch: the leading axis of its first input (array, Tensor, list or dict)."""
+    if type(x) is np.ndarray:
+        return len(x) if x.ndim else 1
+    for value in nest.flatten(x):
+        if value is not None:
+            shape = getattr(value, "shape", None)
+            shape = np.shape(value) if shape is None else shape
+            return shape[0] if len(shape) else 1
+    return 1
