@@ -83,3 +83,15 @@ def test_calling_without_inputs_names_the_missing_argument():
 def test_wrong_arguments_are_reported_with_the_call_signature():
     with pytest.raises(TypeError, match=r"call\(x, y\)"):
         Difference()(keras.Input((3,)), keras.Input((3,)), keras.Input((3,)))
+
+
+def test_every_tensor_of_a_call_is_an_inbound_connection():
+    q, v, k = keras.Input((3,), name="q"), keras.Input((3,), name="v"), keras.Input((3,), name="k")
+    out = Attend(name="att")(q, value=v, key=k)
+    model = keras.Model([q, v, k], Difference(name="diff")(out, v))
+    node = model.get_layer("att")._inbound_nodes[0]
+    assert [t._keras_history[0].name for t in node.input_tensors] == ["q", "v", "k"]
+    lines = []
+    model.summary(print_fn=lines.append)
+    att = next(i for i, line in enumerate(lines) if line.startswith("att "))
+    assert "q[0][0]" in lines[att] and "v[0][0]" in lines[att + 1] and "k[0][0]" in lines[att + 2]

@@ -60,7 +60,10 @@ class Node:
         self.layer = layer
         self.call_inputs = call_inputs  # the structure as passed (tensor, list or dict)
         self.call_kwargs = call_kwargs
-        self.input_tensors = [t for t in flatten(call_inputs) if isinstance(t, KerasTensor)]
+        # Every KerasTensor the call used, as Keras 3's node lists them: the first argument's,
+        # then those of further positional (``_args``) and keyword arguments.
+        self.input_tensors = [t for t in flatten([call_inputs, list(call_kwargs.values())])
+                              if isinstance(t, KerasTensor)]
         self.outputs = outputs
         self.output_tensors = flatten(outputs)
 

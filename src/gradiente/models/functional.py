@@ -458,8 +458,7 @@ def _map_graph(inputs, outputs, model_name):
 
 def _node_dependencies(node):
     """Every KerasTensor a call used: its inputs, then tensors passed as arguments."""
-    extra = [t for t in flatten(list(node.call_kwargs.values())) if isinstance(t, KerasTensor)]
-    return node.input_tensors + extra
+    return node.input_tensors
 
 
 class _Template:
