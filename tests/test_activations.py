@@ -44,7 +44,17 @@ REFERENCE = {
     "exponential": np.exp,
     "mish": lambda x: x * np.tanh(np.log(1 + np.exp(x))),
     "log_sigmoid": lambda x: np.log(_sigmoid(x)),
+    "celu": lambda x: np.where(x > 0, x, np.exp(x) - 1),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+    "soft_shrink": lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0),
+    "tanh_shrink": lambda x: x - np.tanh(x),
+    "sparse_plus": lambda x: np.where(x >= 1, x, np.where(x > -1, (x + 1) ** 2 / 4, 0.0)),
+    "sparse_sigmoid": lambda x: np.clip(0.5 * (x + 1), 0, 1),
+    "squareplus": lambda x: 0.5 * (x + np.sqrt(x * x + 4)),
 }
+# Not elementwise on X's 7 values, or needing arguments: tested on their own below.
+SPECIAL = {"glu", "sparsemax", "threshold"}
 ALIASES = {"swish": "silu", "hard_swish": "hard_silu", "step": "heaviside", "logistic": "sigmoid",
            "identity": "linear"}
 # Activations whose derivative is zero wherever it exists (so no finite-difference check).
@@ -52,7 +62,7 @@ FLAT = {"heaviside", "sign"}
 
 
 def test_reference_covers_every_registered_activation():
-    assert set(REFERENCE) == set(activations.ALL)
+    assert set(REFERENCE) | SPECIAL == set(activations.ALL)
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -101,7 +111,7 @@ def test_unknown_name_lists_the_valid_names():
         assert name in str(err.value)
 
 
-@pytest.mark.parametrize("name", sorted(REFERENCE))
+@pytest.mark.parametrize("name", sorted(set(REFERENCE) | SPECIAL))
 def test_serialize_round_trip(name):
     fn = activations.get(name)
     assert activations.serialize(fn) == name
@@ -136,3 +146,62 @@ def test_parameterised_activations():
                                np.where(X > 0, X, 0.01 * X))
     x2 = np.arange(6.0).reshape(2, 3)
     np.testing.assert_allclose(activations.softmax(Tensor(x2), axis=0).numpy(), _softmax(x2.T).T)
+
+
+def test_keras_activation_set_is_complete():
+    keras_names = {
+        "relu", "leaky_relu", "relu6", "softmax", "celu", "elu", "selu", "softplus", "softsign",
+        "squareplus", "soft_shrink", "sparse_plus", "silu", "gelu", "glu", "tanh", "tanh_shrink",
+        "threshold", "sigmoid", "sparse_sigmoid", "exponential", "hard_sigmoid", "hard_silu",
+        "hard_tanh", "hard_shrink", "linear", "mish", "log_softmax", "log_sigmoid", "sparsemax",
+        "swish", "hard_swish",
+    }
+    for name in keras_names:
+        assert callable(activations.get(name)), name
+        assert activations.deserialize(activations.serialize(activations.get(name))) is activations.get(name)
+
+
+def test_defaults_as_keras():
+    x = Tensor(np.array([-1.0, -0.4, 0.3, 0.6, 2.0]))
+    np.testing.assert_allclose(activations.hard_shrink(x).numpy(), [-1.0, 0, 0, 0.6, 2.0])
+    np.testing.assert_allclose(activations.soft_shrink(x).numpy(), [-0.5, 0, 0, 0.1, 1.5])
+    np.testing.assert_allclose(activations.squareplus(x, b=0).numpy(), np.maximum(x.numpy(), 0))
+    np.testing.assert_allclose(activations.celu(x, alpha=0.5).numpy(),
+                               np.where(x.numpy() > 0, x.numpy(), 0.5 * np.expm1(x.numpy() / 0.5)))
+    np.testing.assert_allclose(activations.threshold(x, 0.5, 9.0).numpy(), [9, 9, 9, 0.6, 2.0])
+    with pytest.raises(TypeError):
+        activations.threshold(x)  # no defaults, as in Keras
+
+
+def test_glu_and_sparsemax_work_on_vectors():
+    x = np.random.default_rng(3).random((2, 4))
+    a, b = np.split(x, 2, axis=-1)
+    np.testing.assert_allclose(activations.glu(Tensor(x)).numpy(), a * _sigmoid(b))
+    a, b = np.split(x, 2, axis=-2)
+    np.testing.assert_allclose(activations.glu(Tensor(x), axis=-2).numpy(), a * _sigmoid(b))
+    check_gradients(activations.glu, x)
+    out = activations.sparsemax(Tensor(np.array([[0.1, 1.5, 1.2], [3.0, -1.0, 0.0]]))).numpy()
+    np.testing.assert_allclose(out, [[0, 0.65, 0.35], [1, 0, 0]])
+
+
+def test_softmax_over_a_tuple_of_axes():
+    x = np.random.default_rng(4).random((2, 3, 4, 5))
+    out = activations.softmax(Tensor(x), axis=(2, 3)).numpy()
+    flat = x.reshape(2, 3, 20)
+    np.testing.assert_allclose(out.reshape(2, 3, 20), _softmax(flat), rtol=1e-6)
+    out = activations.log_softmax(Tensor(x), axis=(1, 2, 3)).numpy()
+    np.testing.assert_allclose(out.reshape(2, 60), np.log(_softmax(x.reshape(2, 60))), rtol=1e-6)
+
+
+def test_relu_options_keras_examples():
+    x = Tensor(np.array([-10, -5, 0.0, 5, 10]))
+    cases = [
+        (dict(negative_slope=0.5), [-5.0, -2.5, 0.0, 5.0, 10.0]),
+        (dict(max_value=5.0), [0.0, 0.0, 0.0, 5.0, 5.0]),
+        (dict(threshold=5.0), [0.0, 0.0, 0.0, 0.0, 10.0]),
+        (dict(threshold=5.0, max_value=5.0), [0.0, 0.0, 0.0, 0.0, 5.0]),
+        (dict(negative_slope=0.5, max_value=5.0, threshold=5.0), [-7.5, -5.0, -2.5, 0.0, 5.0]),
+        (dict(max_value=6.0), [0.0, 0.0, 0.0, 5.0, 6.0]),
+    ]
+    for kwargs, want in cases:
+        np.testing.assert_allclose(activations.relu(x, **kwargs).numpy(), want, err_msg=str(kwargs))

@@ -1,8 +1,10 @@
 """Activation functions by name, as ``Dense(..., activation="relu")`` looks them up.
 
 The lecture's set: linear (identity), heaviside (step), sign, sigmoid (logistic), tanh,
-relu, leaky_relu, elu, selu, gelu, softmax; plus relu6, softplus, softsign, silu/swish,
-hard_sigmoid, hard_silu, exponential, log_softmax, mish, log_sigmoid.
+relu, leaky_relu, elu, selu, gelu, softmax; plus the rest of Keras 3's: relu6, softplus,
+softsign, silu/swish, hard_sigmoid, hard_silu, exponential, log_softmax, mish, log_sigmoid,
+celu, glu, hard_tanh, hard_shrink, soft_shrink, tanh_shrink, threshold, sparse_plus,
+sparse_sigmoid, squareplus, sparsemax.
 
 heaviside and sign are not in Keras. Their derivative is zero wherever it exists, so a
 network using them gets zero gradients: gradient descent cannot train it. They are here
@@ -128,11 +130,67 @@ def log_sigmoid(x):
     return ops.log_sigmoid(x)
 
 
+def celu(x, alpha=1.0):
+    """x for x >= 0, alpha·(e^(x/alpha) − 1) below: like elu, but with slope 1 at 0 for any alpha."""
+    return ops.celu(x, alpha=alpha)
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: a · sigmoid(b), x split into halves a, b along ``axis`` (halves its size)."""
+    return ops.glu(x, axis=axis)
+
+
+def hard_tanh(x):
+    """x clipped to [−1, 1]; f' = 0 outside."""
+    return ops.hard_tanh(x)
+
+
+def hard_shrink(x, threshold=0.5):
+    """x where |x| > threshold, else 0 (jumps at ±threshold)."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+def soft_shrink(x, threshold=0.5):
+    """x moved toward 0 by ``threshold``, and 0 within it."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+def tanh_shrink(x):
+    """x − tanh(x)."""
+    return ops.tanh_shrink(x)
+
+
+def threshold(x, threshold, default_value):
+    """x where x > threshold, else ``default_value``."""
+    return ops.threshold(x, threshold, default_value)
+
+
+def sparse_plus(x):
+    """0 for x <= −1, (x + 1)²/4 in between, x for x >= 1."""
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x):
+    """0 for x <= −1, (x + 1)/2 in between, 1 for x >= 1."""
+    return ops.sparse_sigmoid(x)
+
+
+def squareplus(x, b=4):
+    """(x + sqrt(x² + b)) / 2: a smooth relu."""
+    return ops.squareplus(x, b=b)
+
+
+def sparsemax(x, axis=-1):
+    """Like softmax, a probability distribution along ``axis``, but with exact zeros."""
+    return ops.sparsemax(x, axis=axis)
+
+
 ALL = {
     f.__name__: f
     for f in (linear, heaviside, sign, sigmoid, tanh, relu, leaky_relu, relu6, elu, selu, gelu,
               softmax, log_softmax, softplus, softsign, silu, hard_sigmoid, hard_silu,
-              exponential, mish, log_sigmoid)
+              exponential, mish, log_sigmoid, celu, glu, hard_tanh, hard_shrink, soft_shrink,
+              tanh_shrink, threshold, sparse_plus, sparse_sigmoid, squareplus, sparsemax)
 }
 _ALIASES = {"swish": silu, "hard_swish": hard_silu, "step": heaviside, "logistic": sigmoid,
             "identity": linear}

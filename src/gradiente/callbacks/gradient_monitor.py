@@ -6,9 +6,12 @@ Per layer and per epoch it records, from the real training steps:
 - ``update_ratio``: ||Δw|| / ||w|| of one optimizer step (the layer's weights taken
   together), averaged over a few sampled steps per epoch (``update_samples``): a copy of
   the weights before a step is compared with the weights after it;
-- ``dead_fraction`` (relu-like layers): the share of units never positive over the epoch;
-- ``saturated_fraction`` (sigmoid/tanh layers): the share of the layer's unit outputs where
-  the derivative is below 1% of its maximum.
+- ``dead_fraction`` (relu-like layers: relu, relu6, sparse_plus, hard_shrink, soft_shrink,
+  whose output is exactly 0 where their derivative is): the share of units never nonzero
+  over the epoch;
+- ``saturated_fraction`` (sigmoid/tanh layers, and their piecewise-linear kin hard_sigmoid,
+  sparse_sigmoid and hard_tanh): the share of the layer's unit outputs where the derivative
+  is below 1% of its maximum (for the piecewise ones: exactly 0, at the clipped values).
 
 The activations are read by wrapping the monitored layers' ``call`` (an instance attribute,
 set in ``on_train_begin`` and removed in ``on_train_end``); only forward passes made under
@@ -40,7 +43,8 @@ _ADVICE = {
 
 
 def _activation_kind(layer):
-    """'relu', 'sigmoid', 'tanh' or 'step' for layers whose activation we can judge, else None."""
+    """'relu', 'sigmoid', 'tanh', 'clip01', 'clip11' or 'step' for layers whose activation we
+    can judge, else None ('clip01'/'clip11': flat outside outputs in [0, 1] / [-1, 1])."""
     from gradiente import activations, ops
     from gradiente.layers.activation_layers import ReLU
 
@@ -50,9 +54,19 @@ def _activation_kind(layer):
     if not callable(fn):
         return None
     kinds = {activations.relu: "relu", activations.relu6: "relu", ops.relu: "relu",
+             activations.sparse_plus: "relu", activations.hard_shrink: "relu",
+             activations.soft_shrink: "relu", ops.sparse_plus: "relu", ops.hard_shrink: "relu",
+             ops.soft_shrink: "relu",
              activations.sigmoid: "sigmoid", ops.sigmoid: "sigmoid", activations.tanh: "tanh",
-             ops.tanh: "tanh", activations.heaviside: "step", activations.sign: "step"}
+             ops.tanh: "tanh", activations.hard_sigmoid: "clip01", ops.hard_sigmoid: "clip01",
+             activations.sparse_sigmoid: "clip01", ops.sparse_sigmoid: "clip01",
+             activations.hard_tanh: "clip11", ops.hard_tanh: "clip11",
+             activations.heaviside: "step", activations.sign: "step"}
     return kinds.get(fn)
+
+
+def _family(name):
+    return "relu" if name in ("relu", "relu6") else name
 
 
 def _activation_name(layer):
@@ -70,7 +84,7 @@ class _ActivationStats:
 
     def reset(self):
         self.last = None     # the output of the latest training step (for fit's replay)
-        self.active = None   # relu: units positive at least once this epoch
+        self.active = None   # relu: units nonzero at least once this epoch
         self.saturated = 0   # sigmoid/tanh: outputs in the flat tails
         self.total = 0
 
@@ -81,13 +95,20 @@ class _ActivationStats:
             return
         if self.kind == "relu":
             axis = self.channel_axis % a.ndim
-            fired = np.moveaxis(a, axis, -1).reshape(-1, a.shape[axis]).max(axis=0) > 0
+            # relu-like outputs are 0 exactly where their derivative is (shrinks: on both sides).
+            fired = np.moveaxis(a, axis, -1).reshape(-1, a.shape[axis]).any(axis=0)
             self.active = fired if self.active is None else self.active | fired
         elif self.kind == "sigmoid":
             self.saturated += int(np.count_nonzero(np.abs(a - 0.5) > _SIGMOID_EDGE))
             self.total += a.size
         elif self.kind == "tanh":
             self.saturated += int(np.count_nonzero(np.abs(a) > _TANH_EDGE))
+            self.total += a.size
+        elif self.kind == "clip01":
+            self.saturated += int(np.count_nonzero((a <= 0) | (a >= 1)))
+            self.total += a.size
+        elif self.kind == "clip11":
+            self.saturated += int(np.count_nonzero(np.abs(a) >= 1))
             self.total += a.size
 
 
@@ -138,7 +159,7 @@ class GradientMonitor(Callback):
         self._stats = []
         for layer in self.model._flatten_layers(include_self=False):
             kind = _activation_kind(layer)
-            if kind in ("relu", "sigmoid", "tanh"):
+            if kind not in (None, "step"):
                 stats = _ActivationStats(layer, kind)
                 layer.call = self._wrapped_call(layer.call, stats)
                 self._stats.append(stats)
@@ -318,7 +339,7 @@ class GradientMonitor(Callback):
                 worst = max(dead, key=lambda r: r["dead_fraction"])
                 if worst["dead_fraction"] >= self.dead_threshold:
                     add(name, "dead_relu", worst["epoch"] + 1,
-                        f"{worst['dead_fraction']:.0%} of relu units never activated in epoch {worst['epoch'] + 1}")
+                        f"{worst['dead_fraction']:.0%} of {_family(worst['activation'])} units never activated in epoch {worst['epoch'] + 1}")
             sat = [r for r in recs if r["saturated_fraction"] is not None]
             if sat and id(layer) not in self._output_layers:
                 # An output sigmoid/softmax is paired with cross-entropy, which cancels its flat tails.

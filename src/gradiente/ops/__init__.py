@@ -28,6 +28,10 @@ from gradiente.ops.nn import (
     mish, one_hot, relu, relu6, selu, sigmoid, sigmoid_cross_entropy, silu, softmax,
     softmax_cross_entropy, softplus, softsign, sparse_softmax_cross_entropy, swish, tanh,
 )
+from gradiente.ops.activations import (
+    celu, glu, hard_shrink, hard_tanh, soft_shrink, sparse_plus, sparse_sigmoid, sparsemax,
+    squareplus, tanh_shrink, threshold,
+)
 
 
 def convert_to_numpy(x):

@@ -5,6 +5,7 @@ Activations are written in forms that do not overflow: sigmoid and softplus work
 exp(-|x|), softmax and log_softmax subtract the maximum first.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -203,7 +204,14 @@ def _(g, ans, needs, x, axis=-1):
 
 
 def softmax(x, axis=-1):
-    """exp(x) / sum(exp(x)) along ``axis``, after subtracting the maximum."""
+    """exp(x) / sum(exp(x)) along ``axis`` (an int, a tuple of axes or None for all),
+    after subtracting the maximum."""
+    shape = np.shape(x.data if isinstance(x, Tensor) else x)
+    if isinstance(axis, int) and -len(shape) <= axis < len(shape) and shape[axis] == 1:
+        warnings.warn(
+            f"You are using a softmax over axis {axis} of a tensor of shape {shape}. This axis has "
+            "size 1. The softmax operation will always return the value 1, which is likely not "
+            "what you intended. Did you mean to use a sigmoid instead?", stacklevel=2)
     out = _softmax(x, axis=axis)
     if isinstance(x, Tensor) and axis in (-1, np.ndim(x.data) - 1):
         out._activation = ("softmax", x)

@@ -16,7 +16,11 @@ from gradiente.visualization import _mpl
 # The lecture's order: the useless step functions, the saturating ones, the relu family.
 DEFAULT_NAMES = ("heaviside", "sign", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu",
                  "gelu", "softplus", "silu", "linear")
-_NOT_ELEMENTWISE = ("softmax", "log_softmax")
+_NOT_ELEMENTWISE = ("softmax", "log_softmax", "sparsemax", "glu")
+# Every other built-in activation is elementwise and drawable by name. threshold has no
+# defaults for its cut-off and replacement value (nor in Keras), so a panel draws it at
+# these; a function such as ``lambda x: activations.threshold(x, 1.0, -1.0)`` draws others.
+_PLOT_ARGUMENTS = {"threshold": {"threshold": 0.0, "default_value": -1.0}}
 
 
 def _resolve(name):
@@ -29,10 +33,15 @@ def _resolve(name):
         )
     if name in _NOT_ELEMENTWISE:
         raise ValueError(
-            f"plot(): {name!r} is not an elementwise function (it normalises a whole vector), so it "
+            f"plot(): {name!r} is not an elementwise function (each output depends on a whole vector), so it "
             "has no curve of one variable to draw. Choose elementwise activations such as 'sigmoid'."
         )
-    return name, activations.get(name)
+    fn = activations.get(name)
+    if name in _PLOT_ARGUMENTS:
+        kwargs = _PLOT_ARGUMENTS[name]
+        label = name + "(" + ", ".join(f"{k}={v:g}" for k, v in kwargs.items()) + ")"
+        return label, lambda x: fn(x, **kwargs)
+    return name, fn
 
 
 def derivative(fn, x):
