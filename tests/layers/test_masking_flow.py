@@ -232,3 +232,20 @@ def test_softmax_masks_as_keras_3():
     np.testing.assert_array_equal(layers.Softmax()(Tensor(scores.astype("float32")), mask=none).numpy(), 0)
     with pytest.raises(ValueError, match="does not broadcast"):
         layers.Softmax()(Tensor(scores.astype("float32")), mask=np.ones((5,), bool))
+
+
+def test_a_call_with_several_tensors_gets_each_tensors_mask_as_its_arg_mask():
+    class Attend(layers.Layer):
+        supports_masking = True
+
+        def call(self, query, value, query_mask=None, value_mask=None):
+            self.seen = (query_mask, value_mask)
+            return query + value
+
+    query = layers.Masking()(Tensor(np.array([[[1.0], [0.0]]], "float32")))
+    value = layers.Masking()(Tensor(np.array([[[0.0], [2.0]]], "float32")))
+    layer = Attend()
+    out = layer(query, value)
+    np.testing.assert_array_equal(layer.seen[0].numpy(), [[True, False]])
+    np.testing.assert_array_equal(layer.seen[1].numpy(), [[False, True]])
+    np.testing.assert_array_equal(out._keras_mask.numpy(), [[True, False]])  # the first argument's
