@@ -27,7 +27,9 @@ class Adadelta(Optimizer):
         buf = entry.buf
         acc_g *= rho
         acc_g += (1 - rho) * (g * g)
-        delta = np.add(acc_d, eps)
+        # A new array even for a 0-d variable (where np.add would return a NumPy scalar,
+        # which cannot take the in-place steps below).
+        delta = np.add(acc_d, eps, out=np.empty_like(acc_d))
         np.sqrt(delta, out=delta)
         delta *= g
         np.add(acc_g, eps, out=buf)

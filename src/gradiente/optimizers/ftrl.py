@@ -24,9 +24,10 @@ class Ftrl(Optimizer):
                             ("l2_regularization_strength", l2_regularization_strength),
                             ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
             if value < 0:
-                raise ValueError(f"Ftrl: `{name}` must be >= 0, received {name}={value!r}.")
+                raise ValueError(f"`{name}` needs to be positive or zero. Received: {name}={value!r}.")
         if learning_rate_power > 0:
-            raise ValueError(f"Ftrl: `learning_rate_power` must be <= 0, received {learning_rate_power!r}.")
+            raise ValueError("`learning_rate_power` needs to be negative or zero. "
+                             f"Received: learning_rate_power={learning_rate_power!r}.")
         self.learning_rate_power = float(learning_rate_power)
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.l1_regularization_strength = float(l1_regularization_strength)

@@ -18,7 +18,8 @@ class Lion(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
         if not 0 < beta_1 <= 1:
-            raise ValueError(f"Lion: `beta_1` must be in (0, 1], received beta_1={beta_1!r}.")
+            raise ValueError("Argument `beta_1` must be in the [0, 1] range. Otherwise, the optimizer "
+                             f"degenerates to SignSGD. Received: beta_1={beta_1!r}.")
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
 

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from gradiente import backend
 from gradiente.autodiff.tensor import Variable
 from gradiente.optimizers.adam import update_moments
 from gradiente.optimizers.optimizer import Optimizer
@@ -22,9 +23,17 @@ class Nadam(Optimizer):
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
-        self._u_product = Variable(np.array(1.0), trainable=False, name="u_product")
-        self._u_product.path = f"{self.name}/u_product"
-        self._variables.append(self._u_product)
+        self._u_product = None
+
+    def build(self, var_list):
+        """The slots, then U_t in the first variable's dtype (floatx for an empty list), as
+        Keras 3 keeps it: a float32 model's product is rounded to float32 at every step."""
+        super().build(var_list)
+        if self._u_product is None:
+            dtype = var_list[0].dtype if var_list else backend.floatx()
+            self._u_product = Variable(np.array(1.0, dtype=dtype), trainable=False, name="u_product")
+            self._u_product.path = f"{self.name}/u_product"
+            self._variables.append(self._u_product)
 
     def _slot_specs(self):
         return [("momentum", 0.0), ("velocity", 0.0)]
@@ -32,8 +41,9 @@ class Nadam(Optimizer):
     def _step_coefficients(self, lr, t, dtype):
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**t)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (t + 1))
-        self._u_product.data *= u_t
-        u_prod = float(self._u_product.data)
+        u_prod = self._u_product.data
+        u_prod[...] = u_prod * u_prod.dtype.type(u_t)
+        u_prod = float(u_prod)
         return (lr * u_next / (1 - u_prod * u_next),           # multiplies m
                 lr * (1 - u_t) / (1 - u_prod),                 # multiplies g
                 1.0 / math.sqrt(1 - self.beta_2**t))           # sqrt(v) -> sqrt(v_hat)
