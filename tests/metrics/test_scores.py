@@ -46,7 +46,7 @@ def test_f_score_multi_label_threshold_and_errors():
     assert metric.result() == pytest.approx(skm.f1_score(y, p > 0.5, average="micro"), rel=1e-5)
     clone = keras.metrics.F1Score.from_config(metric.get_config())
     assert (clone.average, clone.threshold, clone.name) == ("micro", 0.5, "f1_score")
-    with pytest.raises(ValueError, match="`average` must be one of"):
+    with pytest.raises(ValueError, match="Invalid `average` argument value"):
         keras.metrics.F1Score(average="samples")
     with pytest.raises(ValueError, match="threshold"):
         keras.metrics.F1Score(threshold=1.5)
@@ -74,7 +74,7 @@ def test_r2_example_adjusted_constant_targets_and_errors():
     metric.update_state(np.array([1.0, 4.0, 3.0]), np.array([[2.0], [4.0], [4.0]]))  # (N,) against (N, 1)
     assert metric.result() == pytest.approx(0.5714285, rel=1e-5)
     adjusted = keras.metrics.R2Score(num_regressors=1)
-    x = np.arange(10.0)
+    x = np.arange(10.0)[:, None]
     adjusted.update_state(x, x + np.sin(x))
     r2 = skm.r2_score(x, x + np.sin(x))
     assert adjusted.result() == pytest.approx(1 - (1 - r2) * 9 / 8, rel=1e-5)
@@ -83,19 +83,76 @@ def test_r2_example_adjusted_constant_targets_and_errors():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert too_many.result() == pytest.approx(skm.r2_score(x[:4], x[:4] + 1), rel=1e-5)
-    assert "degrees of freedom" in str(caught[0].message)
+    assert "More independent predictors than datapoints" in str(caught[0].message)
     # Targets far from zero: float32 sums would cancel the variance away.
     far = keras.metrics.R2Score()
-    year = 2000.0 + np.arange(50.0) % 7
+    year = 2000.0 + np.arange(50.0)[:, None] % 7
     far.update_state(year.astype(np.float32), (year + 0.5 * np.sin(year)).astype(np.float32))
     assert far.result() == pytest.approx(skm.r2_score(year, year + 0.5 * np.sin(year)), rel=1e-4)
     constant = keras.metrics.R2Score()
-    constant.update_state(np.ones(5), np.zeros(5))
+    constant.update_state(np.ones((5, 1)), np.zeros((5, 1)))
     assert constant.result() == 0.0
-    with pytest.raises(ValueError, match="class_aggregation"):
+    with pytest.raises(ValueError, match="Invalid value for argument `class_aggregation`"):
         keras.metrics.R2Score(class_aggregation="mean")
-    with pytest.raises(ValueError, match="num_regressors"):
+    with pytest.raises(ValueError, match="Invalid value for argument `num_regressors`"):
         keras.metrics.R2Score(num_regressors=-1)
+    with pytest.raises(ValueError, match="expects 2D inputs with shape"):
+        keras.metrics.R2Score().update_state([0.0, 1.0], [0.0, 1.0])
+
+
+R2_TRUE = [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+
+
+@pytest.mark.parametrize("aggregation, regressors, expected", [
+    (None, 0, [0.37, -1.295, 0.565]), (None, 1, [-0.26, -3.59, 0.13]),
+    ("uniform_average", 0, -0.12), ("variance_weighted_average", 0, -0.12)])
+def test_r2_keras_values_unweighted(aggregation, regressors, expected):
+    metric = keras.metrics.R2Score(aggregation, regressors, dtype="float32")
+    metric.update_state(R2_TRUE, [[0.4, 0.5, 0.6], [0.1, 0.2, 0.3], [0.5, 0.8, 0.2]])
+    np.testing.assert_allclose(metric.result(), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("aggregation, regressors, expected", [
+    (None, 0, [0.17305559, -8.836666, -0.521]), (None, 1, [-0.65388882, -18.673332, -2.042]),
+    (None, 2, [0.17305559, -8.836666, -0.521]),  # p = n - 1: plain R² (with a warning)
+    ("uniform_average", 0, -3.0615367889404297), ("uniform_average", 1, -7.123073577880859),
+    ("uniform_average", 2, -3.0615367889404297), ("variance_weighted_average", 0, -1.3710224628448486),
+    ("variance_weighted_average", 1, -3.742044448852539), ("variance_weighted_average", 2, -1.3710224628448486)])
+def test_r2_keras_values_weighted(aggregation, regressors, expected):
+    metric = keras.metrics.R2Score(aggregation, regressors, dtype="float32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        metric.update_state(R2_TRUE, [[0.4, 0.9, 1.6], [0.1, 1.2, 0.6], [1.5, 0.8, 0.6]], [0.8, 0.1, 0.4])
+        np.testing.assert_allclose(metric.result(), expected, atol=1e-5)
+    assert (regressors == 2) == any("Division by zero" in str(w.message) for w in caught)
+    clone = keras.metrics.R2Score.from_config(metric.get_config())
+    assert (clone.class_aggregation, clone.num_regressors, clone.dtype) == (aggregation, regressors, "float32")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(beta=1), "Invalid `beta` argument value. It should be a Python float."),
+    (dict(beta="1.0"), "Invalid `beta` argument value. It should be a Python float."),
+    (dict(beta=None), "Invalid `beta` argument value. It should be a Python float."),
+    (dict(beta=0.0), "Invalid `beta` argument value. It should be > 0. Received: beta=0.0"),
+    (dict(beta=-0.5), "Invalid `beta` argument value. It should be > 0. Received: beta=-0.5"),
+    (dict(threshold=1), r"It should be a Python float. Received: threshold=1 of type '<class 'int'>'"),
+    (dict(threshold="0.5"), r"It should be a Python float. Received: threshold=0.5 of type '<class 'str'>'"),
+    (dict(threshold=1.1), r"It should verify 0 < threshold <= 1. Received: threshold=1.1"),
+    (dict(threshold=0.0), r"It should verify 0 < threshold <= 1. Received: threshold=0.0"),
+    (dict(average="invalid_average"), r"Expected one of: \{None, 'micro', 'macro', 'weighted'\}. "
+                                      "Received: average=invalid_average"),
+])
+def test_fbeta_refuses_what_keras_refuses(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        keras.metrics.FBetaScore(**{"average": "macro", "beta": 1.0, **kwargs})
+
+
+def test_fbeta_scalar_weight_and_3d_input():
+    metric = keras.metrics.FBetaScore(threshold=0.5)
+    metric.update_state(np.array([[1, 1], [1, 0]]), np.array([[0.2, 0.6], [0.2, 0.6]], np.float32), sample_weight=0.5)
+    np.testing.assert_allclose(metric.result(), [0.0, 0.6666665], atol=1e-6)
+    with pytest.raises(ValueError, match=r"expects 2D inputs with shape \(batch_size, output_dim\)"):
+        keras.metrics.FBetaScore().update_state(np.zeros((2, 3, 4)), np.zeros((2, 3, 4)))
 
 
 def test_scores_in_fit_logs_history_and_progress_bar(capsys):

@@ -6,8 +6,18 @@ from gradiente.metrics.accuracy import (
     binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
     sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
 )
-from gradiente.metrics.confusion import AUC, Precision, Recall
+from gradiente.metrics.at_constraint import (
+    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+)
+from gradiente.metrics.auc import AUC
+from gradiente.metrics.confusion import (
+    FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
+)
+from gradiente.metrics.correlation import (
+    ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation,
+)
 from gradiente.metrics.f_score import F1Score, FBetaScore
+from gradiente.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from gradiente.metrics.metric import Metric
 from gradiente.metrics.probabilistic import (
     BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
@@ -26,7 +36,10 @@ CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     RootMeanSquaredError, CosineSimilarity, LogCoshError, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-    SquaredHinge, CategoricalHinge, F1Score, FBetaScore, R2Score,
+    SquaredHinge, CategoricalHinge, F1Score, FBetaScore, R2Score, MeanMetricWrapper,
+    TruePositives, TrueNegatives, FalsePositives, FalseNegatives, PrecisionAtRecall,
+    RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, IoU, MeanIoU,
+    BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation, ConcordanceCorrelation,
 )}
 # snake_case names (Keras's function names) and short aliases.
 NAMES = {to_snake_case(name): cls for name, cls in CLASSES.items()}
@@ -76,4 +89,5 @@ def deserialize(config, custom_objects=None):
 
 __all__ = ["Metric", "get", "serialize", "deserialize", "accuracy_for", "accuracy",
            "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"] + list(CLASSES)
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+           "pearson_correlation", "concordance_correlation"] + list(CLASSES)

@@ -61,10 +61,15 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _in_top_k(np.argmax(to_array(y_true), axis=-1), y_pred, k)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """Integer label among the k highest-scoring classes of y_pred."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """Integer label among the k highest-scoring classes of y_pred (batch, classes); with
+    ``from_sorted_ids``, y_pred (batch, N >= k) already lists class ids from the highest
+    score down, and the label must be among its first k."""
     y_pred = to_array(y_pred)
-    return _in_top_k(_labels(to_array(y_true), y_pred), y_pred, k)
+    labels = _labels(to_array(y_true), y_pred)
+    if from_sorted_ids:
+        return np.any(labels[..., None] == y_pred[..., :k], axis=-1)
+    return _in_top_k(labels, y_pred, k)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -105,11 +110,14 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often the integer label is among the k most likely classes."""
+    """How often the integer label is among the k most likely classes (``from_sorted_ids``:
+    among the first k of the class ids y_pred lists, best first)."""
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
-        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+        extra = {"from_sorted_ids": True} if from_sorted_ids else {}  # Keras's config omits False
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, **extra)
         self.k = k
+        self.from_sorted_ids = from_sorted_ids
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name="accuracy"):

@@ -24,16 +24,22 @@ class FBetaScore(Metric):
 
     def __init__(self, average=None, beta=1.0, threshold=None, name="fbeta_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        owner = type(self).__name__
         if average not in _AVERAGES:
-            raise ValueError(f"{owner}: `average` must be one of None, 'micro', 'macro', 'weighted'; "
-                             f"received average={average!r}.")
-        if not isinstance(beta, (int, float)) or isinstance(beta, bool) or beta <= 0:
-            raise ValueError(f"{owner}: `beta` must be a number > 0, received beta={beta!r}.")
-        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))
-                                      or not 0 < threshold <= 1):
-            raise ValueError(f"{owner}: `threshold` must be None or a number in (0, 1], "
-                             f"received threshold={threshold!r}.")
+            raise ValueError("Invalid `average` argument value. Expected one of: {None, 'micro', "
+                             f"'macro', 'weighted'}}. Received: average={average}")
+        # Keras takes only a Python float here (an int such as beta=1 is refused).
+        if not isinstance(beta, float):
+            raise ValueError("Invalid `beta` argument value. It should be a Python float. "
+                             f"Received: beta={beta} of type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
+        if threshold is not None:
+            if not isinstance(threshold, float):
+                raise ValueError("Invalid `threshold` argument value. It should be a Python float. "
+                                 f"Received: threshold={threshold} of type '{type(threshold)}'")
+            if threshold > 1.0 or threshold <= 0.0:
+                raise ValueError("Invalid `threshold` argument value. It should verify 0 < threshold "
+                                 f"<= 1. Received: threshold={threshold}")
         self.average = average
         self.beta = float(beta)
         self.threshold = None if threshold is None else float(threshold)
@@ -51,9 +57,9 @@ class FBetaScore(Metric):
         y_true, y_pred = to_array(y_true, self._dtype), to_array(y_pred, self._dtype)
         if y_pred.ndim != 2 or y_true.shape != y_pred.shape:
             raise ValueError(
-                f"{type(self).__name__} expects y_true and y_pred of one shape (batch, classes), "
-                f"received y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}. For integer "
-                "labels, one-hot encode them first (keras.utils.to_categorical).")
+                f"{type(self).__name__} expects 2D inputs with shape (batch_size, output_dim). "
+                f"Received input shapes: y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}. "
+                "For integer labels, one-hot encode them first (keras.utils.to_categorical).")
         if not self._built:
             self._build(y_pred.shape[1])
         elif self.average != "micro" and y_pred.shape[1] != self.true_positives.shape[0]:

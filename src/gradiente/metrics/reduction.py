@@ -86,7 +86,13 @@ class MeanMetricWrapper(Mean):
         mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if isinstance(values, Tensor):
+            own_mask = values._keras_mask
             values = values.data
+            if own_mask is not None and sample_weight is not None:
+                # Keras applies the values' own mask (e.g. an ignored class) to given
+                # weights only; unweighted, masked values count as they are.
+                own_mask = to_array(own_mask, self._dtype)
+                sample_weight = own_mask * _expand_to(to_array(sample_weight, self._dtype), own_mask.ndim)
         if mask is not None:
             mask = to_array(mask, self._dtype)
             if mask.shape == np.shape(values):
@@ -96,8 +102,24 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self):
         config = super().get_config()
+        if type(self).__init__ is MeanMetricWrapper.__init__:
+            # Subclasses fix their function; a plain wrapper must record it to be rebuilt.
+            from gradiente.saving.serialization_lib import serialize_keras_object
+
+            config["fn"] = serialize_keras_object(self._fn)
         config.update(self._fn_kwargs)
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("fn"), (dict, str)):
+            from gradiente.saving.serialization_lib import deserialize_keras_object
+
+            fn = config["fn"]
+            config["fn"] = deserialize_keras_object(
+                {"class_name": "function", "config": fn} if isinstance(fn, str) else fn)
+        return cls(**config)
 
 
 def _expand_to(w, ndim):

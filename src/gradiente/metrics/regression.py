@@ -109,42 +109,46 @@ class RootMeanSquaredError(Mean):
 
 class R2Score(Metric):
     """Coefficient of determination, 1 - sum((y - ŷ)²) / sum((y - mean(y))²), per output
-    column of (batch, outputs) data (a (batch,) target counts as one column).
+    column of (batch, outputs) data ((batch,) against (batch, 1) is accepted).
 
     ``class_aggregation``: ``"uniform_average"`` (the mean over outputs), ``"variance_weighted_average"``
     (weighted by each output's variance) or None (one score per output, an array).
     ``num_regressors`` p > 0 gives the adjusted R², 1 - (1 - R²)(n - 1) / (n - p - 1), with n
-    the number of target values seen.
+    the number of samples seen with a non-zero weight in at least one output; when p >= n - 1
+    it warns and returns the plain R², as Keras does.
     """
 
     def __init__(self, class_aggregation="uniform_average", num_regressors=0, name="r2_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        if class_aggregation not in (None, "uniform_average", "variance_weighted_average"):
-            raise ValueError(
-                "R2Score: `class_aggregation` must be one of None, 'uniform_average', "
-                f"'variance_weighted_average'; received class_aggregation={class_aggregation!r}.")
+        valid = (None, "uniform_average", "variance_weighted_average")
+        if class_aggregation not in valid:
+            raise ValueError(f"Invalid value for argument `class_aggregation`. Expected one of {valid}. "
+                             f"Received: class_aggregation={class_aggregation}")
         if not isinstance(num_regressors, int) or isinstance(num_regressors, bool) or num_regressors < 0:
-            raise ValueError(f"R2Score: `num_regressors` must be an integer >= 0, received {num_regressors!r}.")
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a value >= 0. "
+                             f"Received: num_regressors={num_regressors}")
         self.class_aggregation = class_aggregation
         self.num_regressors = num_regressors
         self.num_samples = self.add_variable((), dtype="float64", name="num_samples")
         self._built = False
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def _build(self, outputs):
         # Sums in float64: the total sum of squares is a difference of two large sums, which
         # float32 would cancel away for targets far from zero (prices, years).
-        y_true, y_pred = _pair(to_array(y_true, np.float64), to_array(y_pred, np.float64))
-        if y_true.ndim == 1:
-            y_true, y_pred = y_true[:, None], y_pred[:, None]
-        if y_true.ndim != 2:
-            raise ValueError(f"R2Score expects (batch, outputs) data, received shape {y_true.shape}.")
+        for variable_name, label in (("squared_sum", "squared_sum"), ("sum", "sum"),
+                                     ("total_mse", "residual"), ("count", "count")):
+            setattr(self, variable_name, self.add_variable((outputs,), dtype="float64", name=label))
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true, y_pred = squeeze_or_expand(to_array(y_true, np.float64), to_array(y_pred, np.float64))
+        if y_true.ndim != 2 or y_pred.ndim != 2:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). Received "
+                             f"input shapes: y_pred.shape={y_pred.shape} and y_true.shape={y_true.shape}.")
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"R2Score: y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape} differ.")
         if not self._built:
-            n = y_true.shape[1]
-            self.squared_sum = self.add_variable((n,), dtype="float64", name="squared_sum")
-            self.sum = self.add_variable((n,), dtype="float64", name="sum")
-            self.total_mse = self.add_variable((n,), dtype="float64", name="residual")
-            self.count = self.add_variable((n,), dtype="float64", name="count")
-            self._built = True
+            self._build(y_true.shape[1])
         elif y_true.shape[1] != self.sum.shape[0]:
             raise ValueError(f"R2Score saw {self.sum.shape[0]} outputs so far, but received {y_true.shape[1]}.")
         w = np.ones_like(y_true) if sample_weight is None else weights_like(sample_weight, y_true.shape, np.float64)
@@ -153,29 +157,32 @@ class R2Score(Metric):
         self.squared_sum.data += (y_true * weighted).sum(axis=0)
         self.total_mse.data += (np.square(y_true - y_pred) * w).sum(axis=0)
         self.count.data += w.sum(axis=0)
-        self.num_samples.data += y_true.size
+        # A sample counts once, whatever its number of outputs, if any of its weights is non-zero.
+        self.num_samples.data += np.count_nonzero(np.any(w != 0, axis=-1))
 
     def result(self):
         if not self._built:
             return 0.0
-        total = self.squared_sum.data - self.sum.data * (self.sum.data / self.count.data)
         with np.errstate(divide="ignore", invalid="ignore"):
+            total = self.squared_sum.data - self.sum.data * (self.sum.data / self.count.data)
             raw = 1 - self.total_mse.data / total
         raw = np.where(np.isinf(raw), 0.0, raw)  # constant targets: 0, as Keras gives
         if self.class_aggregation == "uniform_average":
-            score = float(np.mean(raw))
+            score = np.mean(raw)
         elif self.class_aggregation == "variance_weighted_average":
-            score = float(np.sum(total * raw) / np.sum(total))
+            score = np.sum(total * raw) / np.sum(total)
         else:
-            score = raw.astype(self._dtype)
+            score = raw
         n, p = float(self.num_samples.data), self.num_regressors
-        if p:
-            if p >= n - 1:
-                warnings.warn(f"R2Score: {p} regressors for {n:g} target values leave no degrees of freedom "
-                              "for the adjusted R²; returning the plain R².", stacklevel=2)
-            else:
-                score = 1 - (1 - score) * (n - 1) / (n - p - 1)
-        return score
+        if p and p > n - 1:
+            warnings.warn("More independent predictors than datapoints in adjusted R2 score. "
+                          "Falling back to standard R2 score.", stacklevel=2)
+        elif p and p == n - 1:
+            warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
+                          stacklevel=2)
+        elif p:
+            score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return score.astype(self._dtype) if self.class_aggregation is None else float(score)
 
     def get_config(self):
         config = super().get_config()
