@@ -1,5 +1,6 @@
 """``gradiente.losses``: loss functions (per-sample values) and Loss classes (weighted,
 reduced), with ``get`` / ``serialize`` / ``deserialize`` as Keras names them."""
+from gradiente.losses.ctc import CTC, ctc
 from gradiente.losses.focal import (
     BinaryFocalCrossentropy, CategoricalFocalCrossentropy, binary_focal_crossentropy,
     categorical_focal_crossentropy,
@@ -9,9 +10,9 @@ from gradiente.losses.hinge import (
 )
 from gradiente.losses.loss import Loss, LossFunctionWrapper, reduce_weighted_values
 from gradiente.losses.probabilistic import (
-    BinaryCrossentropy, CategoricalCrossentropy, KLDivergence, Poisson,
-    SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy, kl_divergence,
-    poisson, sparse_categorical_crossentropy,
+    BinaryCrossentropy, CategoricalCrossentropy, CategoricalGeneralizedCrossEntropy, KLDivergence,
+    Poisson, SparseCategoricalCrossentropy, binary_crossentropy, categorical_crossentropy,
+    categorical_generalized_cross_entropy, kl_divergence, poisson, sparse_categorical_crossentropy,
 )
 from gradiente.losses.regression import (
     CosineSimilarity, Huber, LogCosh, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -19,6 +20,8 @@ from gradiente.losses.regression import (
     mean_absolute_error, mean_absolute_percentage_error, mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from gradiente.losses.segmentation import Dice, Tversky, dice, tversky
+from gradiente.losses.similarity import Circle, circle
 
 # Keras's short aliases are the same function objects.
 mse = MSE = mean_squared_error
@@ -33,7 +36,7 @@ FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_logarithmic_error, huber, log_cosh, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson, hinge,
     squared_hinge, categorical_hinge, cosine_similarity, binary_focal_crossentropy,
-    categorical_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky, circle, ctc, categorical_generalized_cross_entropy,
 )}
 ALIASES = {"mse": mse, "MSE": mse, "mae": mae, "MAE": mae, "mape": mape, "MAPE": mape,
            "msle": msle, "MSLE": msle, "bce": bce, "BCE": bce, "kld": kld, "KLD": kld}
@@ -41,7 +44,8 @@ CLASSES = {cls.__name__: cls for cls in (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
     Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy,
     KLDivergence, Poisson, Hinge, SquaredHinge, CategoricalHinge, CosineSimilarity,
-    BinaryFocalCrossentropy, CategoricalFocalCrossentropy,
+    BinaryFocalCrossentropy, CategoricalFocalCrossentropy, Dice, Tversky, Circle,
+    CTC, CategoricalGeneralizedCrossEntropy,
 )}
 # The class that wraps each function, for code that needs a weighted, reduced Loss object.
 CLASS_OF = {
@@ -53,7 +57,8 @@ CLASS_OF = {
     poisson: Poisson, hinge: Hinge, squared_hinge: SquaredHinge,
     categorical_hinge: CategoricalHinge, cosine_similarity: CosineSimilarity,
     binary_focal_crossentropy: BinaryFocalCrossentropy,
-    categorical_focal_crossentropy: CategoricalFocalCrossentropy,
+    categorical_focal_crossentropy: CategoricalFocalCrossentropy, dice: Dice, tversky: Tversky,
+    circle: Circle, ctc: CTC, categorical_generalized_cross_entropy: CategoricalGeneralizedCrossEntropy,
 }
 
 

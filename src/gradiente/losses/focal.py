@@ -44,7 +44,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
             f"num_classes) with num_classes > 1. Received: y_pred.shape={y_pred.shape}. Consider "
             "using 'binary_crossentropy' if you only have 2 classes.", SyntaxWarning, stacklevel=2)
     if label_smoothing:
-        classes = y_true.shape[-1]
+        classes = y_pred.shape[axis]  # the class axis, which need not be the last
         y_true = ops.add(ops.multiply(y_true, 1.0 - label_smoothing), label_smoothing / classes)
     p = ops.softmax(y_pred, axis=axis) if from_logits else y_pred
     p = ops.divide(p, ops.sum(p, axis=axis, keepdims=True))

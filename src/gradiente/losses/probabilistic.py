@@ -143,15 +143,26 @@ def _class_indices(y_true, y_pred, ignore_class):
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
-    """-log p[label] per sample. y_true: integer labels (batch, ...) (or (batch, ..., 1));
-    y_pred: (batch, ..., classes). ``ignore_class`` labels contribute 0 and are masked."""
+    """-log p[label] per sample. y_true: integer labels (batch, ...) (or with a size-1 axis
+    where y_pred has its classes); y_pred: classes along ``axis`` (the last by default; any
+    axis works, as Keras's torch backend allows). ``ignore_class`` labels give 0 and are
+    masked out of the mean."""
     y_pred = prediction(y_pred)
-    if axis not in (-1, y_pred.ndim - 1):
-        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
     if y_pred.ndim < 1:
         raise ValueError("sparse_categorical_crossentropy: `y_pred` must be at least rank 1.")
-    labels, valid = _class_indices(y_true, y_pred, ignore_class)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -y_pred.ndim <= axis < y_pred.ndim:
+        raise ValueError(f"sparse_categorical_crossentropy: `axis` must be an integer in "
+                         f"[-{y_pred.ndim}, {y_pred.ndim}) for y_pred of rank {y_pred.ndim}. Received: axis={axis}")
+    axis = int(axis) % y_pred.ndim
     logits = _logits(y_pred, "softmax", from_logits, "sparse_categorical_crossentropy")
+    if axis != y_pred.ndim - 1:
+        labels = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true)
+        if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
+            y_true = np.squeeze(labels, axis=axis)
+        # Classes last from here on; a softmax tag is along the last axis, so it cannot apply.
+        y_pred = ops.moveaxis(y_pred, axis, -1)
+        logits = y_pred if from_logits else None
+    labels, valid = _class_indices(y_true, y_pred, ignore_class)
     if logits is not None:
         losses = ops.sparse_softmax_cross_entropy(logits, labels)
     else:
@@ -162,6 +173,27 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         losses = ops.where(valid, losses, np.zeros((), dtype=losses.dtype))
         losses._keras_mask = valid
     return losses
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """(1 - p^q) / q per sample, p the probability y_pred (batch, ..., classes) gives the
+    integer label y_true (batch, ...): q -> 0 approaches cross-entropy, q = 1 is MAE
+    (Zhang & Sabuncu, 2018). Labels must lie in [0, classes)."""
+    y_pred = prediction(y_pred)
+    labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+    if labels.ndim == y_pred.ndim and labels.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != y_pred.shape[:-1]:
+        raise ValueError("categorical_generalized_cross_entropy: `y_true` must hold one integer class "
+                         f"index per sample, of shape {y_pred.shape[:-1]} for y_pred.shape={y_pred.shape}. "
+                         f"Received: y_true.shape={labels.shape}.")
+    labels = labels.astype(np.intp)
+    classes = y_pred.shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"categorical_generalized_cross_entropy: labels must lie in [0, {classes}); "
+                         f"received labels from {labels.min()} to {labels.max()}.")
+    p = ops.squeeze(ops.take_along_axis(y_pred, labels[..., None], axis=-1), axis=-1)
+    return ops.divide(ops.subtract(1.0, ops.power(p, q)), q)
 
 
 def kl_divergence(y_true, y_pred):
@@ -202,11 +234,12 @@ class CategoricalCrossentropy(LossFunctionWrapper):
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
-                 name="sparse_categorical_crossentropy", dtype=None):
+                 axis=-1, name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name,
-                         dtype=dtype, from_logits=from_logits, ignore_class=ignore_class)
+                         dtype=dtype, from_logits=from_logits, ignore_class=ignore_class, axis=axis)
         self.from_logits = from_logits
         self.ignore_class = ignore_class
+        self.axis = axis
 
 
 class KLDivergence(LossFunctionWrapper):
@@ -217,3 +250,12 @@ class KLDivergence(LossFunctionWrapper):
 class Poisson(LossFunctionWrapper):
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, reduction=reduction, name=name, dtype=dtype)
+
+
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    def __init__(self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        if not 0 < q < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+        super().__init__(categorical_generalized_cross_entropy, reduction=reduction, name=name, dtype=dtype, q=q)
+        self.q = q
