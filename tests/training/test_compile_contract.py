@@ -234,3 +234,36 @@ def test_padded_time_steps_count_in_neither_loss_nor_metrics():
     assert logs["accuracy"] == pytest.approx(expected_accuracy)
     history = model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
     assert history.history["accuracy"][0] == pytest.approx(expected_accuracy)
+
+
+def test_train_on_batch_metrics_skip_padded_time_steps():
+    keras.utils.set_random_seed(0)
+    x = np.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    y = np.array([[1, 0, 1, 1, 1], [0, 1, 1, 1, 1]])
+    model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Embedding(10, 4, mask_zero=True),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    correct = model.predict(x, verbose=0).argmax(-1) == y
+    logs = model.train_on_batch(x, y, return_dict=True)
+    assert logs["accuracy"] == pytest.approx(float(np.mean(correct[x != 0])))
+
+
+def test_a_subclassed_model_whose_call_takes_mask_receives_its_inputs_mask():
+    class Inner(keras.Model):
+        def call(self, inputs, mask=None):
+            self.received = mask
+            return inputs
+
+    class Outer(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.embed = keras.layers.Embedding(10, 3, mask_zero=True)
+            self.inner = Inner()
+
+        def call(self, inputs):
+            return self.inner(self.embed(inputs))
+
+    model = Outer()
+    model(np.array([[1, 2, 0]]))
+    np.testing.assert_array_equal(np.asarray(model.inner.received), [[True, True, False]])

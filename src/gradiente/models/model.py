@@ -19,6 +19,7 @@ import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer, _call_signature, map_shapes
+from gradiente.layers.masks import has_mask, masks_like
 from gradiente.layers.node import is_symbolic
 from gradiente.models.trainer import Trainer
 from gradiente.utils import naming
@@ -91,6 +92,11 @@ class Model(Trainer, Layer):
             kwargs.pop("training", None)
         if not wants_mask:
             kwargs.pop("mask", None)
+        elif kwargs.get("mask") is None:
+            # As for a layer: a `call(..., mask=None)` receives its inputs' masks.
+            mask = masks_like(inputs)
+            if has_mask(mask):
+                kwargs["mask"] = mask
         if built:
             return self.call(inputs, *args, **kwargs)
         return self._first_call(inputs, args, kwargs)

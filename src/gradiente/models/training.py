@@ -324,7 +324,9 @@ def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, retu
     else:
         _prepare(model, data)
         step = FastStep(model)
-        result = step_arrays(*step.train_eager(xb, yb, swb))
+        loss, parts, predictions, grads = step.train_eager(xb, yb, swb)
+        result = step_arrays(loss, parts, predictions, grads)
+        result.predictions = predictions  # Tensors: their masks reach the metrics
         model.optimizer.apply(result.grads, step.train_vars)
         record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb))
         logs = pythonify_logs(model.get_metrics_result())
