@@ -463,13 +463,10 @@ def _output_size(cell):
 
 
 def _cell_from_config(cell):
-    cell_cls = _CELLS.get(cell.get("class_name"))
-    if cell_cls is None:
-        raise ValueError(
-            f"RNN.from_config: unknown cell class {cell.get('class_name')!r}; built-in cells "
-            f"are {', '.join(_CELLS)}. Recreate custom cells yourself and pass RNN(cell)."
-        )
-    return cell_cls.from_config(cell["config"])
+    """A cell from its entry: built-in, registered or in a custom-object scope."""
+    from gradiente.saving.serialization_lib import deserialize_layer
+
+    return deserialize_layer(cell)
 
 
 _CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
@@ -663,7 +660,7 @@ class RNN(Layer):
 
     def compute_output_shape(self, input_shape):
         batch, steps = input_shape[0], input_shape[1]
-        units = self.cell.output_size
+        units = _output_size(self.cell)
         out = (batch, steps, units) if self.return_sequences else (batch, units)
         if self.return_state:
             return [out] + self._grouped([(batch, s) for s in self._state_sizes()])

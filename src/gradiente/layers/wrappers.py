@@ -13,22 +13,10 @@ def _layer_config(layer):
 
 
 def _layer_from_config(config):
-    from gradiente import layers as layer_module
+    """The wrapped layer from its entry: built-in, registered or in a custom-object scope."""
+    from gradiente.saving.serialization_lib import deserialize_layer
 
-    cls = getattr(layer_module, config["class_name"], None)
-    if cls is None:
-        try:
-            from gradiente import models as model_module
-
-            cls = getattr(model_module, config["class_name"], None)
-        except ImportError:
-            cls = None
-    if cls is None:
-        raise ValueError(
-            f"Cannot recreate a wrapped layer of class {config['class_name']!r}: it is not a "
-            "gradiente layer. Build the wrapper yourself with the layer object."
-        )
-    return cls.from_config(config["config"])
+    return deserialize_layer(config)
 
 
 def _check_layer(owner, layer):
