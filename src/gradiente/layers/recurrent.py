@@ -469,10 +469,6 @@ def _cell_from_config(cell):
     return deserialize_layer(cell)
 
 
-_CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
-          "StackedRNNCells": StackedRNNCells}
-
-
 # --- the layer that runs a cell over time ----------------------------------------------------
 def _as_state_list(states):
     return list(states) if isinstance(states, (list, tuple)) else [states]
