@@ -20,7 +20,12 @@ from gradiente.ops.shape import (
     ones_like, pad, repeat, reshape, shape, size, split, squeeze, stack, take, take_along_axis,
     tile, transpose, zeros_like,
 )
-from gradiente.ops.linalg import dot, einsum, matmul, tensordot
+from gradiente.ops.products import dot, einsum, matmul, tensordot
+from gradiente.ops import linalg
+from gradiente.ops.linalg import (
+    cholesky, cholesky_inverse, det, eig, eigh, inv, lstsq, lu_factor, matrix_power, matrix_rank,
+    norm, pinv, qr, solve, solve_triangular, svd,
+)
 from gradiente.ops.creation import ones, zeros
 from gradiente.ops.conv_api import conv, moments
 from gradiente.ops.nn import (
