@@ -26,7 +26,49 @@ from gradiente.ops.linalg import (
     cholesky, cholesky_inverse, det, eig, eigh, inv, lstsq, lu_factor, matrix_power, matrix_rank,
     norm, pinv, qr, solve, solve_triangular, svd,
 )
-from gradiente.ops.creation import ones, zeros
+from gradiente.ops.creation import (
+    arange, array, bartlett, blackman, empty, empty_like, eye, full, geomspace, hamming, hanning,
+    identity, kaiser, linspace, logspace, ones, tri, zeros,
+)
+from gradiente.ops.reduction import all, any, cumprod
+from gradiente.ops.trigonometric import (
+    arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, cosh, deg2rad, hypot, rad2deg,
+    sinc, sinh, tan,
+)
+from gradiente.ops.exponential import (
+    cbrt, erfc, erfinv, exp2, i0, ldexp, log2, log10, logaddexp, logaddexp2, rsqrt,
+)
+from gradiente.ops.elementwise import (
+    angle, conj, conjugate, copy, divide_no_nan, fabs, fmax, fmin, fmod, imag, nan_to_num,
+    nextafter, real, trunc,
+)
+from gradiente.ops.logic import (
+    allclose, isclose, isin, isinf, isneginf, isposinf, isreal, logical_xor, signbit,
+)
+from gradiente.ops.bitwise import (
+    bitwise_and, bitwise_invert, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift,
+    bitwise_xor, gcd, lcm, left_shift, right_shift,
+)
+from gradiente.ops.sorting import (
+    argpartition, count_nonzero, digitize, nonzero, searchsorted, sort, unique,
+)
+from gradiente.ops.statistics import (
+    average, bincount, corrcoef, histogram, median, percentile, ptp, quantile,
+)
+from gradiente.ops.nan_reductions import (
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin,
+    nanpercentile, nanprod, nanquantile, nanstd, nansum, nanvar,
+)
+from gradiente.ops.joining import (
+    append, array_split, column_stack, dsplit, dstack, hsplit, hstack, unstack, vsplit, vstack,
+)
+from gradiente.ops.matrices import (
+    correlate, cross, diag, diagflat, diagonal, diff, fliplr, flipud, inner, kron, meshgrid, outer,
+    ravel, roll, rot90, select, swapaxes, trace, trapezoid, tril, triu, unravel_index, vander, vdot,
+)
+from gradiente.ops.casting import dtype, is_tensor, result_type, saturate_cast
+
+get_item = getitem
 from gradiente.ops.conv_api import conv, moments
 from gradiente.ops.nn import (
     dense, dropout, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,

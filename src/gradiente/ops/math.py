@@ -12,7 +12,7 @@ from gradiente.ops.primitive import primitive
 
 
 # --- binary arithmetic ---------------------------------------------------------------
-@primitive
+@primitive(promote="common")
 def add(x, y):
     return np.add(x, y)
 
@@ -22,7 +22,7 @@ def _(g, ans, needs, x, y):
     return g, g
 
 
-@primitive
+@primitive(promote="common")
 def subtract(x, y):
     return np.subtract(x, y)
 
@@ -32,7 +32,7 @@ def _(g, ans, needs, x, y):
     return g, (-g if needs[1] else None)
 
 
-@primitive
+@primitive(promote="common")
 def multiply(x, y):
     return np.multiply(x, y)
 
@@ -42,7 +42,7 @@ def _(g, ans, needs, x, y):
     return (g * y if needs[0] else None), (g * x if needs[1] else None)
 
 
-@primitive
+@primitive(promote="float")
 def divide(x, y):
     return np.true_divide(x, y)
 
@@ -55,7 +55,7 @@ def _(g, ans, needs, x, y):
 true_divide = divide
 
 
-@primitive
+@primitive(promote="common")
 def power(x, y):
     return np.power(x, y)
 
@@ -73,7 +73,7 @@ def _(g, ans, needs, x, y):
     return gx, gy
 
 
-@primitive
+@primitive(promote="common")
 def maximum(x, y):
     return np.maximum(x, y)
 
@@ -84,7 +84,7 @@ def _(g, ans, needs, x, y):
     return g * first, g * ~first
 
 
-@primitive
+@primitive(promote="common")
 def minimum(x, y):
     return np.minimum(x, y)
 
@@ -95,7 +95,7 @@ def _(g, ans, needs, x, y):
     return g * first, g * ~first
 
 
-@primitive
+@primitive(promote="common")
 def mod(x, y):
     return np.mod(x, y)
 
@@ -105,7 +105,7 @@ def _(g, ans, needs, x, y):
     return g, (-g * np.floor_divide(x, y) if needs[1] else None)
 
 
-@primitive
+@primitive(promote="common")
 def floor_divide(x, y):
     """Integer-valued division; piecewise constant, so it has no gradient."""
     return np.floor_divide(x, y)
@@ -132,7 +132,7 @@ def _(g, ans, needs, x):
     return (2 * g * x,)
 
 
-@primitive
+@primitive(promote="float")
 def sqrt(x):
     return np.sqrt(x)
 
@@ -142,7 +142,7 @@ def _(g, ans, needs, x):
     return (g / (2 * ans),)
 
 
-@primitive
+@primitive(promote="float")
 def exp(x):
     return np.exp(x)
 
@@ -152,7 +152,7 @@ def _(g, ans, needs, x):
     return (g * ans,)
 
 
-@primitive
+@primitive(promote="float")
 def expm1(x):
     return np.expm1(x)
 
@@ -162,7 +162,7 @@ def _(g, ans, needs, x):
     return (g * (ans + 1),)
 
 
-@primitive
+@primitive(promote="float")
 def log(x):
     return np.log(x)
 
@@ -172,7 +172,7 @@ def _(g, ans, needs, x):
     return (g / x,)
 
 
-@primitive
+@primitive(promote="float")
 def log1p(x):
     return np.log1p(x)
 
@@ -206,10 +206,10 @@ def _(g, ans, needs, x):
     return (np.zeros_like(g),)
 
 
-@primitive
+@primitive(promote="float")
 def heaviside(x1, x2=1.0):
     """Step function: 0 for x1 < 0, 1 for x1 > 0, ``x2`` at 0. Derivative 0 almost everywhere."""
-    return np.heaviside(x1, np.asarray(x2, dtype=np.result_type(x1, np.float32)))
+    return np.heaviside(x1, x2)
 
 
 @heaviside.defvjp
@@ -228,7 +228,7 @@ def _(g, ans, needs, x, x_min, x_max):
     return g * inside, None, None
 
 
-@primitive
+@primitive(promote="float")
 def sin(x):
     return np.sin(x)
 
@@ -238,7 +238,7 @@ def _(g, ans, needs, x):
     return (g * np.cos(x),)
 
 
-@primitive
+@primitive(promote="float")
 def cos(x):
     return np.cos(x)
 
@@ -248,7 +248,7 @@ def _(g, ans, needs, x):
     return (-g * np.sin(x),)
 
 
-@primitive
+@primitive(promote="float")
 def reciprocal(x):
     return np.reciprocal(x)
 
@@ -281,7 +281,7 @@ def erf_array(x):
     return (np.sign(x) * (1.0 - erfc)).astype(dtype)
 
 
-@primitive
+@primitive(promote="float")
 def erf(x):
     return erf_array(x)
 
@@ -362,12 +362,25 @@ def isfinite(x):
     return np.isfinite(x)
 
 
-@primitive
-def where(condition, x1, x2):
+@primitive(promote="common", operands=slice(1, 3), name="where")
+def _where(condition, x1, x2):
     return np.where(condition, x1, x2)
 
 
-@where.defvjp
+def where(condition, x1=None, x2=None):
+    """``x1`` where ``condition`` holds, else ``x2`` (broadcast together). With only the
+    condition, the int32 indices of its true elements, one tensor per axis."""
+    if x1 is None and x2 is None:
+        from gradiente.ops.sorting import nonzero
+
+        return nonzero(condition)
+    if x1 is None or x2 is None:
+        raise ValueError("where: `x1` and `x2` must both be given, or both be None (to get the "
+                         "indices where `condition` is true).")
+    return _where(condition, x1, x2)
+
+
+@_where.defvjp
 def _(g, ans, needs, condition, x1, x2):
     condition = np.asarray(condition, dtype=bool)
     return (None,

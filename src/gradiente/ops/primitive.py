@@ -15,11 +15,17 @@ the forward's output ``ans``, ``needs`` (which inputs want a gradient, so expens
 be skipped), then the same arguments; it returns one gradient (or ``None``) per positional
 argument. Unbroadcasting, accumulation and skipping constants are the engine's job
 (``autodiff.tape``), never the VJP's.
+
+``@primitive(promote="common")`` casts the operands (positional arguments ``operands``,
+a slice) to their Keras result dtype before the forward runs (``gradiente.dtypes``);
+``promote="float"`` also sends integers and booleans to floatx, as Keras's sqrt or divide
+do. The forward and the VJP then see operands of one dtype.
 """
 import functools
 
 import numpy as np
 
+from gradiente import dtypes as _dtypes
 from gradiente.autodiff import tape as _tape
 from gradiente.autodiff import trace as _trace
 from gradiente.autodiff.tensor import Tensor
@@ -31,17 +37,38 @@ def _shapes(args):
     return ", ".join(str(a.shape) for a in args if hasattr(a, "shape"))
 
 
-def primitive(forward=None, *, name=None):
+def _promotion(kind, operands):
+    cast = {"common": _dtypes.promoted, "float": _dtypes.float_promoted}[kind]
+    same_float = _dtypes.same_float
+
+    def promote(arrays):
+        part = arrays[operands]
+        if same_float(part):  # the usual case: NumPy's result dtype already is Keras's
+            return arrays
+        new = cast(part)
+        if new is part:
+            return arrays
+        arrays = list(arrays)
+        arrays[operands] = new
+        return arrays
+
+    return promote
+
+
+def primitive(forward=None, *, name=None, promote=None, operands=slice(None)):
     """Make ``forward`` (arrays in, array out) into an op on tensors, and register it."""
     if forward is None:
-        return functools.partial(primitive, name=name)
+        return functools.partial(primitive, name=name, promote=promote, operands=operands)
     op_name = name or forward.__name__
+    promote_operands = None if promote is None else _promotion(promote, operands)
     active = _tape.ACTIVE_TAPES
     record = _tape.record
     traces = _trace.ACTIVE_TRACES
 
     def op(*args, **params):
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        if promote_operands is not None:
+            arrays = promote_operands(arrays)
         try:
             out = forward(*arrays, **params)
         except ValueError as err:

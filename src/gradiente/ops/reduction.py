@@ -1,4 +1,9 @@
-"""Reductions: sum, mean, max, min, logsumexp (differentiable); argmax/argmin (not).
+"""Reductions: sum, mean, max, min, logsumexp, cumsum, cumprod (differentiable);
+argmax/argmin/argsort, all/any (not).
+
+Result dtypes are Keras's: sums and products of bool/int8/int16 accumulate in int32 (uint8
+and uint16 in uint32) and other integers keep their dtype, where NumPy widens to int64;
+means and variances of integers are float32; indices are int32.
 
 Each VJP puts the reduced axes back (``_expand``) and lets NumPy broadcasting spread the
 gradient over them. An out-of-range axis raises NumPy's AxisError (a ValueError), which
@@ -44,9 +49,27 @@ def _count(x, axis):
     return count
 
 
+_SMALL_INTS = {"bool": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32", "uint16": "uint32"}
+
+
+def accumulator_dtype(dtype):
+    """Keras's dtype for a sum or product of ``dtype`` values."""
+    dtype = np.dtype(dtype)
+    return np.dtype(_SMALL_INTS.get(dtype.name, dtype))
+
+
+def _float_of(x):
+    """Keras's dtype for a mean of ``x``: its own if float, else floatx."""
+    from gradiente.dtypes import result_type
+
+    x = np.asarray(x)
+    return x.dtype if x.dtype.kind == "f" else np.dtype(result_type(x.dtype, "float32"))
+
+
 @primitive(name="sum")
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Keras name
-    return np.sum(x, axis=_tuple(axis), keepdims=keepdims)
+    dtype = None if np.asarray(x).dtype.kind in "fc" else accumulator_dtype(np.asarray(x).dtype)
+    return np.sum(x, axis=_tuple(axis), keepdims=keepdims, dtype=dtype)
 
 
 @sum.defvjp
@@ -61,7 +84,7 @@ def mean(x, axis=None, keepdims=False):
         # np.mean's Python wrapper costs more than a loss's whole mean; for float32/64 the
         # ufunc's own reduce (same pairwise summation) divided by the count is the same.
         return np.add.reduce(x, axis=_tuple(axis), keepdims=keepdims) / _count(x, axis)
-    return np.mean(x, axis=_tuple(axis), keepdims=keepdims)
+    return np.mean(x, axis=_tuple(axis), keepdims=keepdims).astype(_float_of(x), copy=False)
 
 
 @mean.defvjp
@@ -71,21 +94,29 @@ def _(g, ans, needs, x, axis=None, keepdims=False):
     return (np.broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis), x.shape),)
 
 
-def _extremum_vjp(g, ans, needs, x, axis=None, keepdims=False):
-    # Ties share the gradient equally, so the result is a valid subgradient.
+def _extremum_vjp(g, ans, needs, x, axis=None, keepdims=False, initial=None):
+    # Ties share the gradient equally, so the result is a valid subgradient. Where
+    # ``initial`` won, no element is hit and none gets a gradient.
     hit = x == _expand(ans, x, axis, keepdims)
-    ties = np.sum(hit, axis=_tuple(axis), keepdims=True, dtype=g.dtype)
+    ties = np.maximum(np.sum(hit, axis=_tuple(axis), keepdims=True, dtype=g.dtype), 1)
     return (hit * (_expand(g, x, axis, keepdims) / ties),)
 
 
 @primitive(name="max")
-def max(x, axis=None, keepdims=False):  # noqa: A001 - the Keras name
-    return np.max(x, axis=_tuple(axis), keepdims=keepdims)
+def max(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - the Keras name
+    """Largest element over ``axis``; ``initial`` also takes part (and makes an empty
+    input valid)."""
+    if initial is None:
+        return np.max(x, axis=_tuple(axis), keepdims=keepdims)
+    return np.max(x, axis=_tuple(axis), keepdims=keepdims, initial=initial)
 
 
 @primitive(name="min")
-def min(x, axis=None, keepdims=False):  # noqa: A001 - the Keras name
-    return np.min(x, axis=_tuple(axis), keepdims=keepdims)
+def min(x, axis=None, keepdims=False, initial=None):  # noqa: A001 - the Keras name
+    """Smallest element over ``axis``; ``initial`` also takes part."""
+    if initial is None:
+        return np.min(x, axis=_tuple(axis), keepdims=keepdims)
+    return np.min(x, axis=_tuple(axis), keepdims=keepdims, initial=initial)
 
 
 max.defvjp(_extremum_vjp)
@@ -108,25 +139,59 @@ def _(g, ans, needs, x, axis=None, keepdims=False):
     return (_expand(g, x, axis, keepdims) * np.exp(x - _expand(ans, x, axis, keepdims)),)
 
 
+def _cumulative_dtype(x, dtype):
+    from gradiente.dtypes import result_type
+
+    dtype = np.dtype(result_type(dtype if dtype is not None else np.asarray(x).dtype))
+    return np.dtype("int32") if dtype == bool else dtype
+
+
 @primitive
-def cumsum(x, axis=None):
-    return np.cumsum(x, axis=axis)
+def cumsum(x, axis=None, dtype=None):
+    """Running sum over ``axis`` (over the flattened input when None), in ``dtype``."""
+    return np.cumsum(x, axis=axis, dtype=_cumulative_dtype(x, dtype))
 
 
 @cumsum.defvjp
-def _(g, ans, needs, x, axis=None):
+def _(g, ans, needs, x, axis=None, dtype=None):
     if axis is None:
         return (np.flip(np.cumsum(np.flip(g.ravel()))).reshape(np.shape(x)),)
     return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
 
 
 @primitive
-def prod(x, axis=None, keepdims=False):
-    return np.prod(x, axis=_tuple(axis), keepdims=keepdims)
+def cumprod(x, axis=None, dtype=None):
+    """Running product over ``axis`` (over the flattened input when None), in ``dtype``."""
+    return np.cumprod(x, axis=axis, dtype=_cumulative_dtype(x, dtype))
+
+
+@cumprod.defvjp
+def _(g, ans, needs, x, axis=None, dtype=None):
+    # d out_j / d x_i = prod_{k<=j, k!=i} x_k: the product of everything up to j with x_i
+    # left out, built from exclusive prefix products and ratios of the suffix without
+    # dividing by x (zeros allowed). O(n^2) along the axis, fine for the lengths cumprod sees.
+    flat = axis is None
+    xs = np.ravel(x) if flat else np.moveaxis(x, axis, -1)
+    gs = np.ravel(g) if flat else np.moveaxis(g, axis, -1)
+    n = xs.shape[-1]
+    grad = np.zeros_like(xs)
+    for i in range(n):
+        left = np.prod(xs[..., :i], axis=-1, keepdims=True)
+        right = np.cumprod(xs[..., i + 1:], axis=-1)
+        partial = np.concatenate([left, left * right], axis=-1)
+        grad[..., i] = np.sum(gs[..., i:] * partial, axis=-1)
+    return (grad.reshape(np.shape(x)) if flat else np.moveaxis(grad, -1, axis),)
+
+
+@primitive
+def prod(x, axis=None, keepdims=False, dtype=None):
+    if dtype is None and np.asarray(x).dtype.kind not in "fc":
+        dtype = accumulator_dtype(np.asarray(x).dtype)
+    return np.prod(x, axis=_tuple(axis), keepdims=keepdims, dtype=dtype)
 
 
 @prod.defvjp
-def _(g, ans, needs, x, axis=None, keepdims=False):
+def _(g, ans, needs, x, axis=None, keepdims=False, dtype=None):
     # Product of all the *other* elements, computed without dividing (zeros are allowed).
     axes = _axes(axis, x.ndim)
     moved = np.moveaxis(x, axes, range(len(axes)))
@@ -139,17 +204,27 @@ def _(g, ans, needs, x, axis=None, keepdims=False):
 
 @primitive
 def argmax(x, axis=None, keepdims=False):
-    return np.argmax(x, axis=axis, keepdims=keepdims)
+    return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
 
 
 @primitive
 def argmin(x, axis=None, keepdims=False):
-    return np.argmin(x, axis=axis, keepdims=keepdims)
+    return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int32)
 
 
 @primitive
 def argsort(x, axis=-1):
-    return np.argsort(x, axis=axis, kind="stable")
+    return np.argsort(x, axis=axis, kind="stable").astype(np.int32)
+
+
+@primitive(name="all")
+def all(x, axis=None, keepdims=False):  # noqa: A001 - the Keras name
+    return np.all(x, axis=_tuple(axis), keepdims=keepdims)
+
+
+@primitive(name="any")
+def any(x, axis=None, keepdims=False):  # noqa: A001 - the Keras name
+    return np.any(x, axis=_tuple(axis), keepdims=keepdims)
 
 
 def _tuple(axis):
@@ -158,9 +233,12 @@ def _tuple(axis):
 
 # Composites: no gradient code of their own.
 def var(x, axis=None, keepdims=False):
-    """Population variance (divides by N, as Keras does)."""
+    """Population variance (divides by N, as Keras does); integers give float32."""
     from gradiente.ops.math import square, subtract
+    from gradiente.ops.shape import cast
 
+    if np.asarray(getattr(x, "data", x)).dtype.kind not in "fc":
+        x = cast(x, _float_of(getattr(x, "data", x)))
     centred = subtract(x, mean(x, axis=axis, keepdims=True))
     return mean(square(centred), axis=axis, keepdims=keepdims)
 

@@ -19,8 +19,21 @@ def _positions(shape):
     return np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
 
 
+def _check_newshape(newshape):
+    dims = (newshape,) if isinstance(newshape, (int, np.integer)) else tuple(newshape)
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool) or d < -1:
+            raise ValueError(
+                f"reshape: each dimension of `newshape` must be a non-negative integer or -1 "
+                f"(one dimension inferred), received newshape={dims}."
+            )
+    if dims.count(-1) > 1:
+        raise ValueError(f"reshape: `newshape` can have at most one unknown dimension (-1), received newshape={dims}.")
+
+
 @primitive
 def reshape(x, newshape):
+    _check_newshape(newshape)
     try:
         return x.reshape(newshape) if type(x) is np.ndarray else np.reshape(x, newshape)
     except ValueError:
@@ -74,7 +87,7 @@ def _(g, ans, needs, x, shape):
     return g, None  # the engine's unbroadcast sums it back to x's shape
 
 
-@primitive
+@primitive(promote="common")
 def _concatenate(*xs, axis=0):
     return np.concatenate(xs, axis=axis)
 
@@ -90,7 +103,7 @@ def concatenate(xs, axis=0):
     return _concatenate(*xs, axis=axis)
 
 
-@primitive
+@primitive(promote="common")
 def _stack(*xs, axis=0):
     return np.stack(xs, axis=axis)
 
@@ -108,13 +121,14 @@ def stack(xs, axis=0):
 def split(x, indices_or_sections, axis=0):
     """Split into a list of tensors (equal sections, or at the given indices)."""
     n = np.shape(x)[axis]
-    if isinstance(indices_or_sections, int):
-        if n % indices_or_sections:
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or n % sections:
             raise ValueError(
                 f"split: an axis of length {n} cannot be split into {indices_or_sections} equal sections."
             )
-        step = n // indices_or_sections
-        bounds = list(range(0, n + 1, step))
+        step = n // sections
+        bounds = [i * step for i in range(sections + 1)]  # step 0 for an empty axis
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     ndim = np.ndim(x)
@@ -202,14 +216,39 @@ def _(g, ans, needs, x, indices, axis):
     return _scatter_back(g, x.shape, mapping), None
 
 
-@primitive
-def pad(x, pad_width, mode="constant", constant_values=0):
+_PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
+              "reflect", "symmetric", "wrap", "empty")
+
+
+@primitive(name="pad")
+def _pad(x, pad_width, mode="constant", constant_values=0):
     if mode == "constant":
         return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
     return np.pad(x, pad_width, mode=mode)
 
 
-@pad.defvjp
+def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pad ``x``; ``pad_width`` is one (before, after) pair per axis (or one for all).
+
+    ``constant_values`` (default 0) fills ``mode="constant"`` padding; any other mode
+    ("reflect", "symmetric", "edge", ...) copies elements and refuses it, as Keras does.
+    """
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: `mode` must be one of {_PAD_MODES}, received mode={mode!r}.")
+    if constant_values is not None and mode != "constant":
+        raise ValueError(
+            "pad: Argument `constant_values` can only be provided when `mode == 'constant'`. "
+            f"Received: mode={mode!r}, constant_values={constant_values!r}"
+        )
+    if isinstance(pad_width, Tensor):
+        pad_width = pad_width.data
+    fill = 0 if constant_values is None else getattr(constant_values, "data", constant_values)
+    if mode == "constant":
+        return _pad(x, pad_width, mode=mode, constant_values=fill)
+    return _pad(x, pad_width, mode=mode)
+
+
+@_pad.defvjp
 def _(g, ans, needs, x, pad_width, mode="constant", constant_values=0):
     if mode == "constant":
         widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
