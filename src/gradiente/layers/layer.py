@@ -13,6 +13,7 @@ A subclass follows Keras's contract::
 Sublayers and Variables stored as attributes (also in lists and dicts) are found by
 scanning the instance, on demand: no ``__setattr__`` hooks.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -32,6 +33,24 @@ _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape", "
 _MISSING = object()  # no positional inputs: ``layer(query=a, value=b)``
 
 
+def _marking_built(build):
+    """``build`` that also marks the layer built, as Keras 3 wraps every ``build``: a layer
+    built by hand (``layer.build(shape)``, a parent's ``build`` building its sublayers, a
+    loader restoring a build) is not built a second time, with duplicate weights, when
+    first called."""
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        self.built = True
+        if getattr(self, "_build_input_shape", None) is None:
+            shapes = args or tuple(kwargs.values())
+            self._build_input_shape = shapes[0] if shapes else None
+        return result
+
+    wrapped._marks_built = True
+    return wrapped
+
+
 class Layer:
     """Base of every layer and model.
 
@@ -47,6 +66,12 @@ class Layer:
     # Layers without state that Keras 3 marks built at construction (pooling, Dropout,
     # Activation, Reshape, ...): ``built`` is True at once unless a subclass adds a build.
     _builds_at_init = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
 
     def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
         unknown = set(kwargs) - set(_BASE_KWARGS)

@@ -97,6 +97,8 @@ class Model(Trainer, Layer):
             mask = masks_like(inputs)
             if has_mask(mask):
                 kwargs["mask"] = mask
+        if self._added_losses:
+            self._added_losses = []  # as a layer's call: losses the previous call added are stale
         if built:
             return self.call(inputs, *args, **kwargs)
         return self._first_call(inputs, args, kwargs)
