@@ -563,7 +563,7 @@ def _shape_error(entry, g):
 
 
 def _report_missing(entries, grads):
-    missing = [e.var.name for e, g in zip(entries, grads) if g is None]
+    missing = [getattr(e.var, "path", None) or e.var.name for e, g in zip(entries, grads) if g is None]
     if len(missing) == len(entries):
         raise ValueError("No gradients provided for any variable.")
     warnings.warn(
