@@ -210,3 +210,14 @@ def test_a_live_layer_is_not_taken_for_its_record():
 def test_objects_without_get_config_cannot_be_serialized():
     with pytest.raises(ValueError, match="get_config"):
         serialize_keras_object(object())
+
+
+def test_a_class_defined_in_the_running_script_is_recorded_without_a_module():
+    class ScriptLayer(keras.layers.Layer):
+        pass
+
+    ScriptLayer.__module__ = "__main__"  # as if defined in the script being run
+    keras.saving.register_keras_serializable(package="script_test")(ScriptLayer)
+    record = keras.saving.serialize_keras_object(ScriptLayer())
+    assert record["module"] is None and record["registered_name"] == "script_test>ScriptLayer"
+    assert type(keras.saving.deserialize_keras_object(record)) is ScriptLayer

@@ -108,6 +108,8 @@ def _serialize_instance(obj):
         registered = "Functional" if cls.__name__ == "Functional" else None
     else:
         module, registered = cls.__module__, registry.get_registered_name(cls)
+        if module == "__main__":
+            module = None  # Keras records no module for a class defined in the script itself
     out = {"module": module, "class_name": cls.__name__,
            "config": serialize_keras_object(config), "registered_name": registered}
     shape = getattr(obj, "_build_input_shape", None)
