@@ -241,3 +241,12 @@ def test_clone_model_keeps_architecture_with_new_weights():
     clone.set_weights(model.get_weights())
     x = np.ones((2, 4), dtype="float32")
     np.testing.assert_allclose(clone(x).numpy(), model(x).numpy())
+
+
+def test_a_sequential_built_by_its_first_call_takes_sequences_of_another_length():
+    # As Keras: a shape taken from data (not a declared Input) only fixes the rank.
+    model = models.Sequential([layers.Embedding(10, 4, mask_zero=True), layers.LSTM(3)])
+    assert model(np.array([[1, 2, 3, 0, 0, 0]] * 3)).shape == (3, 3)
+    assert model(np.array([[1, 2, 0]])).shape == (1, 3)
+    with pytest.raises(ValueError):
+        model(np.ones((1, 3, 2)))  # another rank is still refused

@@ -178,6 +178,10 @@ class Sequential(Functional):
         data = flat[0]
         dtype = data.dtype if first.keeps_integer_inputs and data.dtype.kind in "iu" else _input_dtype(first)
         self._build_chain((None,) + tuple(data.shape[1:]), dtype)
+        # The shape came from data, not from a declared Input: as in Keras, later calls may
+        # differ in any axis but the rank (sequences of another length, say); the layers
+        # still check what they need.
+        self._input_checks = [(rank, ()) for rank, _ in self._input_checks]
         return self.call(inputs, *args, **kwargs)
 
     def call(self, inputs, training=None, mask=None):
