@@ -3,19 +3,26 @@ streams, with every member checked before anything is expanded.
 
 Arrays are stored uncompressed (weights barely compress, and stored members can be
 written and read straight from/to the arrays' memory); JSON members are deflated.
+Every failure while reading a member (a corrupted deflate stream, a bad CRC, a truncated
+file) becomes ModelFormatError; the bounds checked are in ``limits``.
 """
+import contextlib
 import json
 import re
 import zipfile
+import zlib
 
 import numpy as np
 
+from gradiente.saving import bounded_json, limits
 from gradiente.saving.errors import ModelFormatError
 
-MAX_JSON_BYTES = 64 << 20        # a config larger than this is not a model description
-MAX_DEFLATE_RATIO = 1100         # deflate cannot exceed ~1032:1; more is a crafted header
 _CHUNK = 1 << 22                 # bytes per read when streaming an array from a member
 _NPY_MAGIC = b"\x93NUMPY"
+# What zipfile and zlib raise for a damaged archive or member (ValueError included: a
+# malformed name, header or field); ModelFormatError, a ValueError, passes through.
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError)
 
 
 # --- writing --------------------------------------------------------------------------
@@ -56,7 +63,7 @@ def _needs_v2(header):
 
 
 def check_numeric(dtype, where):
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufc":
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufc" or dtype.subdtype:
         raise ValueError(f"{where}: only numeric arrays can be saved, not dtype {dtype}.")
 
 
@@ -100,9 +107,10 @@ class ArchiveReader:
                 self.zip = zipfile.ZipFile(self._file, "r")
             except zipfile.BadZipFile as err:
                 raise ModelFormatError(self.path, f"the zip archive is truncated or corrupted ({err}).") from None
-            except (OSError, ValueError, EOFError) as err:
+            except _READ_ERRORS as err:
                 raise ModelFormatError(self.path, f"the zip archive cannot be read ({err}).") from None
             self.members = self._check_members(allowed_names, [re.compile(p) for p in allowed_patterns], what)
+            self.n_arrays = sum(name.endswith(".npy") for name in self.members)
         except BaseException:
             self._file.close()
             raise
@@ -139,7 +147,7 @@ class ArchiveReader:
                                                   f"compression method ({info.compress_type}).")
             stored_ok = info.compress_type != zipfile.ZIP_STORED or info.file_size == info.compress_size
             deflate_ok = (info.compress_type != zipfile.ZIP_DEFLATED
-                          or info.file_size <= MAX_DEFLATE_RATIO * max(info.compress_size, 1))
+                          or info.file_size <= limits.MAX_DEFLATE_RATIO * max(info.compress_size, 1))
             if not (stored_ok and deflate_ok) or info.compress_size > self.size_on_disk:
                 raise ModelFormatError(self.path, (
                     f"the archive member {name!r} declares {info.file_size} bytes uncompressed "
@@ -151,26 +159,33 @@ class ArchiveReader:
     def has(self, name):
         return name in self.members
 
+    @contextlib.contextmanager
+    def _reading(self, name):
+        """Turns whatever zipfile or zlib raise while reading ``name`` into the format error."""
+        try:
+            yield
+        except ModelFormatError:
+            raise
+        except zipfile.BadZipFile as err:
+            raise ModelFormatError(self.path, f"{name} is corrupted ({err}).") from None
+        except _READ_ERRORS as err:
+            raise ModelFormatError(self.path, f"{name} is corrupted or truncated "
+                                              f"({type(err).__name__}: {err}).") from None
+
     def read_json(self, name):
+        """The parsed JSON member ``name``, within the bound ``limits`` sets for it."""
         info = self.members.get(name)
         if info is None:
             raise ModelFormatError(self.path, f"the archive has no {name}.")
-        if info.file_size > MAX_JSON_BYTES:
+        bound = limits.json_bound(name, self.n_arrays)
+        if info.file_size > bound.max_bytes:
             raise ModelFormatError(self.path, f"{name} declares {info.file_size} bytes, more than "
-                                              f"the {MAX_JSON_BYTES} allowed for a description.")
-        try:
-            with self.zip.open(info) as member:
-                data = member.read(MAX_JSON_BYTES + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
-            raise ModelFormatError(self.path, f"{name} is corrupted ({err}).") from None
-        if len(data) > MAX_JSON_BYTES:
-            raise ModelFormatError(self.path, f"{name} is larger than {MAX_JSON_BYTES} bytes.")
-        try:
-            return json.loads(data.decode("utf-8"))
-        except RecursionError:
-            raise ModelFormatError(self.path, f"{name} is nested too deeply.") from None
-        except (UnicodeDecodeError, ValueError) as err:
-            raise ModelFormatError(self.path, f"{name} is not valid JSON ({err}).") from None
+                                              f"the {bound.max_bytes} it can legitimately need.")
+        with self._reading(name), self.zip.open(info) as member:
+            # One byte more than allowed: a member whose header understates its size
+            # still cannot make us read further.
+            data = member.read(bound.max_bytes + 1)
+        return bounded_json.loads(data, bound, self.path, name)
 
     def read_array(self, name, shape=None, dtype=None, out=None):
         """The array in member ``name``, streamed in chunks. ``shape``/``dtype`` (when given)
@@ -180,35 +195,30 @@ class ArchiveReader:
         info = self.members.get(name)
         if info is None:
             raise ModelFormatError(self.path, f"the archive has no member {name!r}.")
-        try:
-            with self.zip.open(info) as member:
-                file_shape, fortran, file_dtype = self._read_header(member, name)
-                if shape is not None and tuple(file_shape) != tuple(shape):
-                    raise ModelFormatError(self.path, f"{name} holds an array of shape {file_shape}, "
-                                                      f"but the architecture needs {tuple(shape)}.")
-                if dtype is not None and file_dtype != np.dtype(dtype):
-                    raise ModelFormatError(self.path, f"{name} holds dtype {file_dtype}, but the "
-                                                      f"architecture needs {np.dtype(dtype)}.")
-                nbytes = int(np.prod(file_shape, dtype=np.int64)) * file_dtype.itemsize
-                if info.file_size != member.tell() + nbytes:
-                    raise ModelFormatError(self.path, (
-                        f"{name} declares {info.file_size} bytes, but its header describes "
-                        f"{member.tell() + nbytes} (shape {file_shape}, {file_dtype})."))
-                if out is None or fortran or not out.flags.c_contiguous:
-                    target = np.empty(file_shape[::-1] if fortran else file_shape, dtype=file_dtype)
-                else:
-                    target = out
-                _fill(member, target, nbytes, self.path, name)
-                if fortran:
-                    target = target.T
-                if out is not None and target is not out:
-                    out[...] = target
-                    return out
-                return target
-        except zipfile.BadZipFile as err:
-            raise ModelFormatError(self.path, f"{name} is corrupted ({err}).") from None
-        except (EOFError, OSError) as err:
-            raise ModelFormatError(self.path, f"{name} is truncated ({err}).") from None
+        with self._reading(name), self.zip.open(info) as member:
+            file_shape, fortran, file_dtype = self._read_header(member, name)
+            if shape is not None and tuple(file_shape) != tuple(shape):
+                raise ModelFormatError(self.path, f"{name} holds an array of shape {file_shape}, "
+                                                  f"but the architecture needs {tuple(shape)}.")
+            if dtype is not None and file_dtype != np.dtype(dtype):
+                raise ModelFormatError(self.path, f"{name} holds dtype {file_dtype}, but the "
+                                                  f"architecture needs {np.dtype(dtype)}.")
+            nbytes = limits.nbytes(file_shape, file_dtype)
+            if info.file_size != member.tell() + nbytes:
+                raise ModelFormatError(self.path, (
+                    f"{name} declares {info.file_size} bytes, but its header describes "
+                    f"{member.tell() + nbytes} (shape {file_shape}, {file_dtype})."))
+            if out is None or fortran or not out.flags.c_contiguous:
+                target = np.empty(file_shape[::-1] if fortran else file_shape, dtype=file_dtype)
+            else:
+                target = out
+            _fill(member, target, nbytes, self.path, name)
+            if fortran:
+                target = target.T
+            if out is not None and target is not out:
+                out[...] = target
+                return out
+            return target
 
     def _read_header(self, member, name):
         try:
@@ -219,14 +229,12 @@ class ArchiveReader:
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
             else:
                 raise ValueError(f"unsupported .npy version {version}")
-        except (ValueError, SyntaxError, EOFError) as err:
+        except (ValueError, SyntaxError, EOFError, TypeError, OverflowError) as err:
             raise ModelFormatError(self.path, f"{name} is not a valid .npy array ({err}).") from None
-        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufc":
-            raise ModelFormatError(self.path, f"{name} has dtype {dtype}: only numeric arrays are "
-                                              "accepted (object arrays would need pickle).")
+        limits.check_plain(dtype, self.path, name)
         if any(d < 0 for d in shape):
             raise ModelFormatError(self.path, f"{name} declares a negative shape {shape}.")
-        return shape, fortran, dtype
+        return limits.check_shape(shape, self.path, name), fortran, dtype
 
     def close(self):
         self.zip.close()
