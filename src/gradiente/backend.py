@@ -4,6 +4,7 @@ Every other module asks here instead of hard-coding ``np.float32`` or creating i
 random generator, so ``set_floatx("float64")`` or ``utils.set_random_seed(0)`` changes
 the whole library at once.
 """
+import contextvars as _contextvars
 import os as _os
 import random as _pyrandom
 import sys as _sys
@@ -116,6 +117,32 @@ def make_rng(seed=None):
     if seed is None:
         return _state["rng"]
     return np.random.default_rng(seed)
+
+
+# A model loader's check on each weight before it is allocated (saving.weight_plan): a
+# file must not make the library allocate what its arrays cannot fill. A context variable,
+# so loads in several threads each keep their own.
+_weight_check = _contextvars.ContextVar("gradiente_weight_check", default=None)
+
+
+def check_new_weight(shape, dtype, path):
+    """Called by ``Layer.add_weight`` before it allocates a weight: raises when a model being
+    loaded from a file creates a weight the file cannot fill; a no-op otherwise."""
+    check = _weight_check.get()
+    if check is not None:
+        check(shape, dtype, path)
+
+
+def weight_check():
+    return _weight_check.get()
+
+
+def set_weight_check(check):
+    return _weight_check.set(check)
+
+
+def reset_weight_check(token):
+    _weight_check.reset(token)
 
 
 def clear_session():

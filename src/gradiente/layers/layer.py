@@ -139,6 +139,7 @@ class Layer:
 
         shape = () if shape is None else tuple(int(d) for d in shape)
         dt = backend.standardize_dtype(dtype) if dtype is not None else self._dtype
+        backend.check_new_weight(shape, dt, f"{self.name}/{name}")  # a file being loaded may refuse it
         if initializer is None:
             initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         init = initializers.get(initializer)

@@ -6,7 +6,7 @@ names before constructing anything: built-in layers and models, or user classes 
 registered or passed in ``custom_objects``; a Lambda layer's Python code is refused
 unless ``safe_mode=False``.
 """
-from gradiente.saving import builtins, registry
+from gradiente.saving import builtins, registry, weight_plan
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.safe_mode import _unsafe_everywhere, safe_mode_scope
 from gradiente.saving.safe_mode import unsafe_deserialization_allowed  # noqa: F401  (lambda_layer imports it here)
@@ -58,8 +58,11 @@ def model_from_config(config, custom_objects=None, safe_mode=True, path="<config
     generator = backend.rng()
     state = generator.bit_generator.state
     try:
-        # The scope lets nested get()/deserialize() calls in user code find custom_objects.
-        with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects):
+        # The scope lets nested get()/deserialize() calls in user code find custom_objects;
+        # the weight plan (the archive's arrays, set by load_model) is checked by every
+        # add_weight before it allocates.
+        with safe_mode_scope(safe_mode), registry.CustomObjectScope(custom_objects), \
+                weight_plan.planned(None, path):
             model = call_from_config(cls, inner, resolved if issubclass(cls, Functional) else None, path)
             build = config.get("build_config") or {}
             if not model.built and build.get("input_shape") is not None:
@@ -68,8 +71,9 @@ def model_from_config(config, custom_objects=None, safe_mode=True, path="<config
                 except (TypeError, ValueError) as err:
                     raise ModelFormatError(path, f"building the model for input shape "
                                                  f"{build['input_shape']} failed: {err}") from err
-    except MemoryError:
-        raise ModelFormatError(path, "the architecture declares weights too large for memory.") from None
+    except (MemoryError, OverflowError) as err:
+        raise ModelFormatError(path, "the architecture declares sizes too large for memory "
+                                     f"({type(err).__name__}: {err}).") from None
     except RecursionError:
         raise ModelFormatError(path, "the architecture is nested too deeply.") from None
     finally:

@@ -209,7 +209,7 @@ def call_from_config(cls, config, custom_objects, path):
             return instantiate(cls, config, custom_objects)
     except ModelFormatError:
         raise
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as err:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError) as err:
         raise ModelFormatError(
             path, f"{cls.__name__}.from_config() rejected the saved config: {err}"
         ) from err
