@@ -53,10 +53,11 @@ class BackupAndRestore(Callback):
         self._history, self._batches = {}, 0
         if not os.path.exists(self._path):
             return
+        # restore_training checks every entry of the state (the format error otherwise).
         state = restore_training(self.model, self._path)
-        _set_rng_state(state.get("rng"), self._path)
-        self._history = {k: list(v) for k, v in state.get("history", {}).items()}
-        self.model._resume_state = {"epoch": int(state["epoch"]), "history": self._history}
+        _set_rng_state(state["rng"], self._path)
+        self._history = state["history"]
+        self.model._resume_state = {"epoch": state["epoch"], "history": self._history}
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -98,27 +99,20 @@ def _jsonable_state(state):
     return state
 
 
-def _from_jsonable(state):
-    if isinstance(state, dict):
-        if set(state) == {"__array__", "dtype"}:
-            return np.asarray(state["__array__"], dtype=np.dtype(state["dtype"]))
-        return {k: _from_jsonable(v) for k, v in state.items()}
-    return state
-
-
 def _set_rng_state(state, path):
     from gradiente.saving.errors import ModelFormatError
 
     if state is None:
         return
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
-        raise ModelFormatError(path, f"the backup's random state names the unknown bit generator {name!r}.")
+    if not isinstance(name, str) or name not in _BIT_GENERATORS:
+        raise ModelFormatError(path, "the backup's random state names the unknown bit generator "
+                                     f"{str(name)[:40]!r}.")
     generator = backend.rng()
     if generator.bit_generator.state.get("bit_generator") != name:
         generator = np.random.Generator(_BIT_GENERATORS[name]())
-        backend._state["rng"] = generator
     try:
-        generator.bit_generator.state = _from_jsonable(state)
-    except (TypeError, ValueError, KeyError) as err:
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as err:
         raise ModelFormatError(path, f"the backup's random state is invalid ({err}).") from None
+    backend._state["rng"] = generator
