@@ -79,6 +79,11 @@ from gradiente.ops.activations import (
     celu, glu, hard_shrink, hard_tanh, soft_shrink, sparse_plus, sparse_sigmoid, sparsemax,
     squareplus, tanh_shrink, threshold,
 )
+from gradiente.ops.control_flow import (
+    associative_scan, cond, fori_loop, map, scan, switch, vectorized_map, while_loop,
+)
+from gradiente.ops.slicing import scatter, scatter_update, slice, slice_update
+from gradiente.ops.custom_gradient import custom_gradient
 
 
 def convert_to_numpy(x):
