@@ -25,8 +25,10 @@ def served(tmp_path, monkeypatch):
              x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6, dtype=np.uint8),
              x_test=rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), y_test=np.array([7, 9], np.uint8))
     monkeypatch.setattr(mnist, "SHA256", sha256(root / "mnist.npz"))
+    monkeypatch.setattr(mnist, "SIZE", os.path.getsize(root / "mnist.npz"))
     np.savez(root / "california_housing.npz", x=rng.normal(size=(1000, 8)), y=np.arange(1000.0))
     monkeypatch.setattr(california_housing, "SHA256", sha256(root / "california_housing.npz"))
+    monkeypatch.setattr(california_housing, "SIZE", os.path.getsize(root / "california_housing.npz"))
     hashes = {}
     for prefix, n in (("train", 5), ("t10k", 3)):
         labels = np.arange(n, dtype=np.uint8)
@@ -38,6 +40,7 @@ def served(tmp_path, monkeypatch):
                 handle.write(header + data.tobytes())
             hashes[name] = sha256(root / name)
     monkeypatch.setattr(fashion_mnist, "FILE_HASHES", {k: hashes[k] for k in fashion_mnist.FILE_HASHES})
+    monkeypatch.setattr(fashion_mnist, "FILE_SIZES", {k: os.path.getsize(root / k) for k in hashes})
     with LocalServer(root) as server:
         monkeypatch.setenv("GRADIENTE_DATASETS_URL", server.url)
         yield server, root

@@ -11,6 +11,7 @@ from gradiente.datasets.split import check_split_args, shuffled_split
 
 FILENAME = "california_housing.npz"
 SHA256 = "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f"
+SIZE = 743_530  # bytes: a server sending more is refused
 
 
 def load_data(version="large", path=FILENAME, test_split=0.2, seed=113):
@@ -23,7 +24,7 @@ def load_data(version="large", path=FILENAME, test_split=0.2, seed=113):
             f"version={version!r}."
         )
     check_split_args(test_split, seed, "california_housing.load_data")
-    path = fetch(path, SHA256, origin=FILENAME)
+    path = fetch(path, SHA256, origin=FILENAME, size=SIZE)
     with np.load(path, allow_pickle=False) as archive:
         x, y = archive["x"], archive["y"]
     if version == "small":

@@ -17,6 +17,13 @@ FILE_HASHES = {
     "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
     "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
 }
+# Sizes in bytes: a server sending more is refused.
+FILE_SIZES = {
+    "train-labels-idx1-ubyte.gz": 29_515,
+    "train-images-idx3-ubyte.gz": 26_421_880,
+    "t10k-labels-idx1-ubyte.gz": 5_148,
+    "t10k-images-idx3-ubyte.gz": 4_422_102,
+}
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot")
 
@@ -40,6 +47,7 @@ def read_idx(path):
 def load_data():
     """Returns ``(x_train, y_train), (x_test, y_test)``: ``x`` uint8 ``(n, 28, 28)`` with values
     0..255, ``y`` uint8 ``(n,)``; n is 60,000 and 10,000."""
-    arrays = [read_idx(fetch(name, sha256, subdir=SUBDIR)) for name, sha256 in FILE_HASHES.items()]
+    arrays = [read_idx(fetch(name, sha256, subdir=SUBDIR, size=FILE_SIZES[name]))
+              for name, sha256 in FILE_HASHES.items()]
     y_train, x_train, y_test, x_test = arrays
     return (x_train, y_train), (x_test, y_test)
