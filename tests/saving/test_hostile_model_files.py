@@ -77,7 +77,8 @@ def test_layer_weights_are_checked_against_the_archive_before_allocating(tmp_pat
         config["config"]["layers"][1]["config"]["units"] = units
     path = write_archive(tmp_path / "wide.keras", with_config(members, widen))
     # 4,000,000 units used to allocate ~300 MB before the weights were found not to match
-    refused(lambda: keras.models.load_model(path), "weight 0 (", "/kernel') of the architecture has shape (6, ", "refused before allocating")
+    refused(lambda: keras.models.load_model(path), "weight 0 (",
+            "/kernel') of the architecture has shape (6, ", "refused before allocating")
 
 
 def test_functional_layer_weights_are_checked_before_allocating(tmp_path):
