@@ -15,6 +15,7 @@ from gradiente import backend, ops
 from gradiente.autodiff import GradientTape, Tensor, Variable
 from gradiente.ops import convert_to_tensor, stop_gradient
 from gradiente import random
+from gradiente import tree
 from gradiente import activations, config, constraints, initializers, regularizers, testing, utils
 from gradiente import layers, models, optimizers, losses, metrics, callbacks, datasets
 from gradiente.layers import Input, Layer
@@ -22,7 +23,7 @@ from gradiente.models import Model, Sequential
 
 __all__ = [
     "version", "backend", "ops", "GradientTape", "Tensor", "Variable", "convert_to_tensor",
-    "stop_gradient", "random",
+    "stop_gradient", "random", "tree",
     "activations", "config", "constraints", "initializers", "regularizers", "testing", "utils", "layers",
     "models", "optimizers", "losses", "metrics", "callbacks", "datasets", "Input", "Layer",
     "Model", "Sequential",
