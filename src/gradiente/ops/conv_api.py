@@ -1,5 +1,6 @@
-"""``keras.ops.conv`` and ``keras.ops.moments``: Keras's public forms, built on the
-primitives (so a tape and fit's traced step see through them).
+"""``keras.ops.conv``, ``depthwise_conv``, ``separable_conv``, ``conv_transpose``,
+``max_pool``, ``average_pool`` and ``moments``: Keras's public forms, built on the
+primitives of ``ops.convolution`` (so a tape and fit's traced step see through them).
 
 ``conv(inputs, kernel)``: inputs (batch, *spatial, C) (``channels_first``: (batch, C,
 *spatial)), kernel (*kernel_size, C / groups, filters); groups follow from C and the
@@ -11,7 +12,7 @@ from gradiente import backend
 from gradiente.ops import convolution as conv_ops
 from gradiente.ops.math import square, subtract
 from gradiente.ops.reduction import mean
-from gradiente.ops.shape import squeeze, transpose
+from gradiente.ops.shape import reshape, squeeze, transpose
 
 
 def _per_axis(value, rank, name):
@@ -70,3 +71,87 @@ def moments(x, axes, keepdims=False, synchronized=False):
     if not keepdims:
         m, variance = squeeze(m, axis=axes), squeeze(variance, axis=axes)
     return m, variance
+
+
+def _check_format_and_padding(name, data_format, padding, allowed=("valid", "same")):
+    data_format = data_format or backend.image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{name}: `data_format` must be 'channels_last' or 'channels_first', received {data_format!r}.")
+    padding = str(padding).lower()
+    if padding not in allowed:
+        raise ValueError(f"{name}: `padding` must be one of {allowed}, received {padding!r}.")
+    return data_format, padding
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Each input channel convolved with its own ``depth_multiplier`` filters: kernel
+    (*kernel_size, C, depth_multiplier) -> outputs with C · depth_multiplier channels."""
+    data_format, padding = _check_format_and_padding("depthwise_conv", data_format, padding)
+    channels = inputs.shape[1] if data_format == "channels_first" else inputs.shape[-1]
+    if kernel.shape[-2] != channels:
+        raise ValueError(
+            f"depthwise_conv: the input's {channels} channels must match the kernel's input channels "
+            f"(kernel shape {tuple(kernel.shape)}: (*kernel_size, channels, depth_multiplier))."
+        )
+    grouped = reshape(kernel, tuple(kernel.shape[:-2]) + (1, channels * kernel.shape[-1]))
+    return conv(inputs, grouped, strides, padding, data_format, dilation_rate)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1):
+    """A depthwise convolution then a 1×1 convolution with ``pointwise_kernel``
+    (1, ..., 1, C · depth_multiplier, filters)."""
+    mid = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(mid, pointwise_kernel, 1, "valid", data_format, dilation_rate)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1):
+    """Transposed convolution (the gradient of ``conv`` with respect to its input): kernel
+    (*kernel_size, filters, C); output lengths as Keras computes them, ``output_padding``
+    adding to the far side of each axis."""
+    data_format, padding = _check_format_and_padding("conv_transpose", data_format, padding)
+    rank = len(inputs.shape) - 2
+    first = data_format == "channels_first"
+    x = transpose(inputs, (0,) + tuple(range(2, rank + 2)) + (1,)) if first else inputs
+    if kernel.shape[-1] != x.shape[-1]:
+        raise ValueError(
+            f"conv_transpose: the input channels must match the kernel's last axis: the input has "
+            f"{x.shape[-1]} channels, the kernel shape is {tuple(kernel.shape)} (*kernel_size, filters, in_channels)."
+        )
+    strides = _per_axis(strides, rank, "strides")
+    dilation = _per_axis(dilation_rate, rank, "dilation_rate")
+    extra = (None,) * rank if output_padding is None else _per_axis(output_padding, rank, "output_padding")
+    spatial, sizes = tuple(x.shape[1:-1]), tuple(kernel.shape[:-2])
+    out = tuple(conv_ops.transpose_output_length(n, k, s, d, padding, p)
+                for n, k, s, d, p in zip(spatial, sizes, strides, dilation, extra))
+    before = tuple(conv_ops.transpose_pad_before(n, o, k, s, d, padding)
+                   for n, o, k, s, d in zip(spatial, out, sizes, strides, dilation))
+    y = conv_ops.conv_transpose_nd(x, kernel, None, strides=strides, dilation=dilation, pads_before=before,
+                                   out_spatial=out)
+    return transpose(y, (0, rank + 1) + tuple(range(1, rank + 1))) if first else y
+
+
+def _pool(name, primitive, inputs, pool_size, strides, padding, data_format):
+    data_format, padding = _check_format_and_padding(name, data_format, padding)
+    rank = len(inputs.shape) - 2
+    pool = _per_axis(pool_size, rank, "pool_size")
+    strides = pool if strides is None else _per_axis(strides, rank, "strides")
+    first = data_format == "channels_first"
+    x = transpose(inputs, (0,) + tuple(range(2, rank + 2)) + (1,)) if first else inputs
+    spatial = tuple(x.shape[1:-1])
+    if padding == "valid" and any(n < p for n, p in zip(spatial, pool)):
+        raise ValueError(f"{name}: the pool {pool} is larger than the input's spatial shape {spatial} with padding='valid'.")
+    pads = conv_ops.padding_pairs(spatial, pool, strides, (1,) * rank, padding)
+    y = primitive(x, pool=pool, strides=strides, pads=pads)
+    return transpose(y, (0, rank + 1) + tuple(range(1, rank + 1))) if first else y
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Maximum over windows of ``pool_size`` (strides default to the pool size)."""
+    return _pool("max_pool", conv_ops.max_pool_nd, inputs, pool_size, strides, padding, data_format)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Mean over windows; with padding='same', over each window's real elements only."""
+    return _pool("average_pool", conv_ops.avg_pool_nd, inputs, pool_size, strides, padding, data_format)

@@ -244,8 +244,10 @@ def mish(x):
     return multiply(x, tanh(softplus(x)))
 
 
-def one_hot(x, num_classes, axis=-1, dtype=None):
+def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """Integer labels (...,) -> one-hot vectors (..., num_classes). No gradient."""
+    if sparse:
+        raise ValueError("one_hot: sparse=True is not supported: gradiente has no sparse tensors.")
     labels = np.asarray(x.data if isinstance(x, Tensor) else x)
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
