@@ -1,4 +1,4 @@
-"""``gradiente.utils``: seeding, label encoding, data sets as batches, progress bars."""
+"""``gradiente.utils``: seeding, label encoding, data sets as batches, progress bars, image files."""
 from gradiente.backend import set_random_seed
 from gradiente.utils.data import (
     PyDataset, Sequence, normalize, pack_x_y_sample_weight, to_categorical, train_validation_split,
@@ -17,12 +17,18 @@ def __getattr__(name):
         import gradiente.saving
 
         return getattr(gradiente.saving, name)
+    # The image helpers import Pillow (optional) only when called.
+    if name in _IMAGE_NAMES:
+        from gradiente.utils import image_utils
+
+        return getattr(image_utils, name)
     raise AttributeError(f"module 'gradiente.utils' has no attribute {name!r}")
 
 
 _SAVING_NAMES = ("CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
                  "get_registered_object", "register_keras_serializable", "serialize_keras_object",
                  "deserialize_keras_object")
+_IMAGE_NAMES = ("array_to_img", "img_to_array", "load_img", "save_img")
 
 
 # Pictures and the learning-rate sweep import matplotlib (optional) only when called.
