@@ -1,4 +1,4 @@
-"""Elementwise primitives (gradiente/ops/math.py): forward against NumPy, gradients against
+"""Elementwise primitives (gradiente/ops/arithmetic.py): forward against NumPy, gradients against
 finite differences, broadcasting, and the piecewise-constant ops' (absent) gradients."""
 import math
 

@@ -1,4 +1,4 @@
-"""Neural-network primitives (gradiente/ops/nn.py): activations against closed forms,
+"""Neural-network primitives (gradiente/ops/neural.py): activations against closed forms,
 numerical stability at extreme inputs, and the fused dense / cross-entropy ops."""
 import math
 

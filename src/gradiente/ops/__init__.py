@@ -6,7 +6,7 @@ side (see ``ops.primitive``); the table of them is ``ops.PRIMITIVES``.
 from gradiente.autodiff.tape import stop_gradient
 from gradiente.autodiff.tensor import Tensor, convert_to_tensor
 from gradiente.ops.primitive import PRIMITIVES, primitive
-from gradiente.ops.math import (
+from gradiente.ops.arithmetic import (
     abs, absolute, add, ceil, clip, cos, divide, equal, erf, exp, expm1, floor, floor_divide,
     greater, greater_equal, heaviside, isfinite, isnan, less, less_equal, log, log1p,
     logical_and, logical_not, logical_or, maximum, minimum, mod, multiply, negative, not_equal,
@@ -70,7 +70,7 @@ from gradiente.ops.casting import dtype, is_tensor, result_type, saturate_cast
 
 get_item = getitem
 from gradiente.ops.conv_api import conv, moments
-from gradiente.ops.nn import (
+from gradiente.ops.neural import (
     dense, dropout, elu, gelu, hard_sigmoid, hard_silu, hard_swish, leaky_relu, log_sigmoid, log_softmax,
     mish, one_hot, relu, relu6, selu, sigmoid, sigmoid_cross_entropy, silu, softmax,
     softmax_cross_entropy, softplus, softsign, sparse_softmax_cross_entropy, swish, tanh,
@@ -98,3 +98,7 @@ def convert_to_numpy(x):
     import numpy as _np
 
     return _np.array(x.data if isinstance(x, Tensor) else x)
+
+# Keras 3's sub-namespaces (keras.ops.nn.relu, `from keras.ops import numpy`), imported last:
+# their names resolve to the functions above.
+from gradiente.ops import core, image, math, nn, numpy  # noqa: E402

@@ -1,5 +1,5 @@
 """Keras 3's newer activation primitives: the shrink and hard/sparse variants, celu, glu,
-squareplus, threshold and sparsemax (``ops/nn.py`` keeps the classic ones).
+squareplus, threshold and sparsemax (``ops/neural.py`` keeps the classic ones).
 
 Each keeps its input's float dtype: constants enter as Python numbers or arrays cast to
 ``x.dtype``, so a float32 activation never computes in float64. Where a piecewise function
@@ -7,7 +7,7 @@ has a kink, the derivative there is that of the flat piece, as relu'(0) = 0.
 """
 import numpy as np
 
-from gradiente.ops.nn import _sigmoid_array
+from gradiente.ops.neural import _sigmoid_array
 from gradiente.ops.primitive import primitive
 
 

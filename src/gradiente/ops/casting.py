@@ -28,7 +28,7 @@ def saturate_cast(x, dtype):
         if arr.dtype.kind in "iu":
             src = np.iinfo(arr.dtype)
             lo, hi = max(lo, src.min), min(hi, src.max)
-        from gradiente.ops.math import clip
+        from gradiente.ops.arithmetic import clip
 
         x = clip(x, np.asarray(lo).astype(arr.dtype), np.asarray(hi).astype(arr.dtype))
     return cast(x, target)

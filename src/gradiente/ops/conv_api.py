@@ -10,7 +10,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.ops import convolution as conv_ops
-from gradiente.ops.math import square, subtract
+from gradiente.ops.arithmetic import square, subtract
 from gradiente.ops.reduction import mean
 from gradiente.ops.shape import reshape, squeeze, transpose
 

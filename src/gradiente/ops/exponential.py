@@ -1,10 +1,10 @@
-"""Exponentials, logarithms, roots and the error-function family beyond ops.math's
+"""Exponentials, logarithms, roots and the error-function family beyond ops.arithmetic's
 exp/log/sqrt/erf. Forward beside VJP; integer and boolean inputs compute in floatx."""
 import math as _math
 
 import numpy as np
 
-from gradiente.ops.math import erf_array
+from gradiente.ops.arithmetic import erf_array
 from gradiente.ops.primitive import primitive
 from gradiente.ops.trigonometric import _unary
 

@@ -5,7 +5,7 @@ swapaxes, rot90, fliplr, flipud, ravel, unravel_index (compositions)."""
 import numpy as np
 
 from gradiente.autodiff.tensor import Tensor, to_array
-from gradiente.ops import math as _m
+from gradiente.ops import arithmetic as _m
 from gradiente.ops import reduction as _r
 from gradiente.ops.shape import (
     _positions, _scatter_back, broadcast_to, cast, expand_dims, flip, getitem, moveaxis, pad, reshape, stack, take, transpose,

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from gradiente.dtypes import result_type
-from gradiente.ops import math as _m
+from gradiente.ops import arithmetic as _m
 from gradiente.ops import reduction as _r
 from gradiente.ops.primitive import primitive
 from gradiente.ops.statistics import as_float, float_dtype_of

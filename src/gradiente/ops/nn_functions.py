@@ -7,8 +7,8 @@ import numpy as np
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor, to_array
 from gradiente.ops.exponential import log10, rsqrt
-from gradiente.ops.math import divide, maximum, multiply, square, subtract
-from gradiente.ops.nn import one_hot
+from gradiente.ops.arithmetic import divide, maximum, multiply, square, subtract
+from gradiente.ops.neural import one_hot
 from gradiente.ops.norms import norm
 from gradiente.ops.reduction import mean, sum as reduce_sum
 from gradiente.ops.shape import expand_dims, reshape

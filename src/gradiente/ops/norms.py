@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from gradiente.ops.decompositions import singular_values
-from gradiente.ops.math import abs as absolute, not_equal, power, sqrt, square
+from gradiente.ops.arithmetic import abs as absolute, not_equal, power, sqrt, square
 from gradiente.ops.matrix_checks import float_tensor
 from gradiente.ops.reduction import max as reduce_max, min as reduce_min, sum as reduce_sum
 from gradiente.ops.shape import cast, expand_dims, moveaxis, reshape

@@ -3,7 +3,7 @@ import string
 
 import numpy as np
 
-from gradiente.ops.math import multiply
+from gradiente.ops.arithmetic import multiply
 from gradiente.ops.primitive import primitive
 
 

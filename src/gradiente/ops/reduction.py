@@ -234,7 +234,7 @@ def _tuple(axis):
 # Composites: no gradient code of their own.
 def var(x, axis=None, keepdims=False):
     """Population variance (divides by N, as Keras does); integers give float32."""
-    from gradiente.ops.math import square, subtract
+    from gradiente.ops.arithmetic import square, subtract
     from gradiente.ops.shape import cast
 
     if np.asarray(getattr(x, "data", x)).dtype.kind not in "fc":
@@ -244,6 +244,6 @@ def var(x, axis=None, keepdims=False):
 
 
 def std(x, axis=None, keepdims=False):
-    from gradiente.ops.math import sqrt
+    from gradiente.ops.arithmetic import sqrt
 
     return sqrt(var(x, axis=axis, keepdims=keepdims))

@@ -15,7 +15,7 @@ from gradiente.ops.matrix_checks import (
 )
 from gradiente.ops.primitive import primitive
 from gradiente.ops.products import matmul
-from gradiente.ops.math import divide, where
+from gradiente.ops.arithmetic import divide, where
 from gradiente.ops.reduction import max as reduce_max
 from gradiente.ops.shape import expand_dims, squeeze, transpose
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from gradiente.autodiff.tensor import Tensor, to_array
 from gradiente.dtypes import result_type
-from gradiente.ops import math as _m
+from gradiente.ops import arithmetic as _m
 from gradiente.ops import reduction as _r
 from gradiente.ops.shape import broadcast_to, cast, moveaxis, reshape, take, transpose
 from gradiente.ops.primitive import primitive

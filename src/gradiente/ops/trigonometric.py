@@ -1,4 +1,4 @@
-"""Trigonometric and hyperbolic primitives beyond sin/cos (which live in ops.math), and
+"""Trigonometric and hyperbolic primitives beyond sin/cos (which live in ops.arithmetic), and
 the angle helpers. Forward beside VJP.
 
 All compute in floating point: integer and boolean inputs go to floatx, as Keras does.

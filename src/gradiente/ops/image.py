@@ -1,0 +1,16 @@
+"""``keras.ops.image``: Keras 3's image functions. Unlike the other namespaces these are not
+at ``keras.ops`` top level in Keras, so they resolve from the implementation modules named
+in ``_SOURCES``; none is built yet, and each name says so when used.
+"""
+from gradiente.ops.namespaces import namespace as _namespace
+
+# Keras 3's names in this namespace, in its alphabetical order.
+KERAS_NAMES = (
+    "affine_transform", "crop_images", "elastic_transform", "extract_patches",
+    "extract_patches_3d", "gaussian_blur", "hsv_to_rgb", "map_coordinates", "pad_images",
+    "perspective_transform", "reconstruct_patches", "resize", "rgb_to_grayscale", "rgb_to_hsv",
+    "scale_and_translate", "sobel_edges", "ssim",
+)
+_SOURCES = ()  # the module(s) that will implement the image ops
+
+__getattr__, __dir__ = _namespace(__name__, KERAS_NAMES, _SOURCES)
