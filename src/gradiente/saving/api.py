@@ -27,6 +27,7 @@ from gradiente.saving.layout import (
     metadata, open_archive, read_config, version,
 )
 from gradiente.saving.model_config import model_from_config, model_to_config
+from gradiente.saving.saved_weights import after_loading, loaded_weights, saved_weights
 from gradiente.saving.training_state import restore_training  # noqa: F401  (BackupAndRestore's import)
 from gradiente.saving.weights_file import (  # noqa: F401  (the public names live here too)
     load_weights, read_weights_into, restore_optimizer, save_weights,
@@ -61,7 +62,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, training
             "(e.g. 'my_model.keras'); for weights only, use model.save_weights('x.weights.npz')."
         )
     config = model_to_config(model)
-    weights = model.weights
+    saved = saved_weights(model)
+    weights = [v for v, _ in saved]
     optimizer = getattr(model, "optimizer", None) if include_optimizer else None
     compile_config = compile_to_config(model) if include_optimizer else None
     opt_vars = list(optimizer.variables) if optimizer is not None and compile_config else []
@@ -72,8 +74,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, training
         writer = ArchiveWriter(handle)
         writer.write_json("metadata.json", metadata("model", FORMAT_VERSION))
         writer.write_json("config.json", config)
-        for i, v in enumerate(weights):
-            writer.write_array(f"weights/{i:05d}.npy", v.data)
+        for i, (_, value) in enumerate(saved):
+            writer.write_array(f"weights/{i:05d}.npy", value)
         for i, v in enumerate(opt_vars):
             writer.write_array(f"optimizer/{i:05d}.npy", v.data)
         if training_state is not None:
@@ -104,7 +106,8 @@ def _load(reader, custom_objects, compile, safe_mode):
                                     "optimizer variables")
     with weight_plan.planned(weights, reader.path):
         model = model_from_config(config, custom_objects, safe_mode, reader.path)
-    read_weights_into(reader, weights, model.weights, "weights/")
+    read_weights_into(reader, weights, loaded_weights(model), "weights/")
+    after_loading(model)
     if compile and config.get("compile_config"):
         optimizer = compile_from_config(model, config["compile_config"], custom_objects, reader.path)
         restore_optimizer(reader, optimizer_vars, optimizer, model)

@@ -13,6 +13,7 @@ from gradiente.saving.layout import (
     WEIGHTS_PATTERNS, check_manifest, check_metadata, manifest_of, open_archive, read_config,
     version,
 )
+from gradiente.saving.saved_weights import after_loading, loaded_weights, saved_weights
 from gradiente.utils.atomic import atomic_write
 
 
@@ -23,14 +24,15 @@ def save_weights(model, filepath, overwrite=True):
     if filepath.endswith(".keras"):
         raise ValueError(f"save_weights('{filepath}'): a .keras file holds a whole model; use "
                          "model.save() for it, or a '.weights.npz' name for weights only.")
-    weights = model.weights
+    saved = saved_weights(model)
+    weights = [v for v, _ in saved]
     manifest = {"library": "gradiente", "gradiente_version": version(), "format": "weights",
                 "format_version": WEIGHTS_FORMAT_VERSION, "weights": manifest_of(weights)}
     with atomic_write(filepath, overwrite=overwrite) as handle:
         writer = ArchiveWriter(handle)
         writer.write_json("manifest.json", manifest)
-        for i, v in enumerate(weights):
-            writer.write_array(f"arr_{i}.npy", v.data)
+        for i, (_, value) in enumerate(saved):
+            writer.write_array(f"arr_{i}.npy", value)
         writer.close()
 
 
@@ -73,7 +75,7 @@ def _check_weights_manifest(reader):
 def assign_weights(model, reader, names, skip_mismatch):
     """Read every member in ``names`` (each bounded by its own size), then, only if all fit,
     set ``model.weights`` from them in order."""
-    variables = model.weights
+    variables = loaded_weights(model)
     if len(names) != len(variables):
         raise ValueError(
             f"'{reader.path}' holds {len(names)} weights, but model '{model.name}' has "
@@ -95,6 +97,7 @@ def assign_weights(model, reader, names, skip_mismatch):
     for v, array in zip(variables, arrays):
         if array is not None:
             v.data[...] = array
+    after_loading(model)
 
 
 def read_weights_into(reader, entries, variables, prefix):
