@@ -140,6 +140,7 @@ class Bidirectional(Layer):
         self.merge_mode = merge_mode
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
+        self.stateful = bool(getattr(layer, "stateful", False))
         self._initial_weights = weights
 
     def build(self, input_shape):
@@ -149,6 +150,24 @@ class Bidirectional(Layer):
             self.set_weights(self._initial_weights)
             self._initial_weights = None
         self.built = True
+
+    @property
+    def states(self):
+        """The forward layer's carried states, then the backward's (None until both have some)."""
+        fw, bw = self.forward_layer.states, self.backward_layer.states
+        return tuple(fw + bw) if fw and bw else None
+
+    def reset_state(self):
+        """Zero both directions' carried states; Keras refuses it on a layer not stateful."""
+        if not self.stateful:
+            raise AttributeError(f"Bidirectional layer '{self.name}' must be stateful to reset its "
+                                 "states: wrap a layer built with stateful=True.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    def reset_states(self):
+        """Keras's alias of ``reset_state``."""
+        self.reset_state()
 
     def _merge(self, fw, bw):
         if self.merge_mode == "concat":

@@ -24,6 +24,17 @@ def _check_rate(owner, name, rate):
     return float(rate)
 
 
+def _implementation(cell, mode):
+    """Keras's ``implementation`` of LSTM/GRU cells: 1 (one product per gate) or 2 (one for
+    all gates); 0, an older Keras's mode, is still accepted. Keras 3 records it on the cell,
+    not in the config, and sets 1 whenever there is recurrent dropout. It changes how the
+    work is split, not the result: every mode runs the same fused computation here (Keras's
+    mode 1 also draws one dropout mask per gate; here all gates share one, as in mode 2)."""
+    if mode not in (0, 1, 2) or isinstance(mode, bool):
+        raise ValueError(f"{type(cell).__name__}: `implementation` must be 1 or 2, received {mode!r}.")
+    return 1 if cell.recurrent_dropout != 0 else mode
+
+
 def _serialize_optional(fn, value):
     return None if value is None else fn(value)
 
@@ -208,9 +219,10 @@ class LSTMCell(_DropoutCell):
 
     _gates = 4
 
-    def __init__(self, units, unit_forget_bias=True, **kwargs):
+    def __init__(self, units, unit_forget_bias=True, implementation=2, **kwargs):
         super().__init__(units, **kwargs)
         self.unit_forget_bias = bool(unit_forget_bias)
+        self.implementation = _implementation(self, implementation)
 
     @property
     def state_size(self):
@@ -272,9 +284,10 @@ class GRUCell(_DropoutCell):
 
     _gates = 3
 
-    def __init__(self, units, reset_after=True, **kwargs):
+    def __init__(self, units, reset_after=True, implementation=2, **kwargs):
         super().__init__(units, **kwargs)
         self.reset_after = bool(reset_after)
+        self.implementation = _implementation(self, implementation)
 
     def build(self, input_shape):
         self._add_kernels(input_shape[-1])

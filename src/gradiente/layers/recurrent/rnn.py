@@ -25,7 +25,7 @@ class RNN(Layer):
     Returns the last output (batch, units), or all outputs (batch, time, units) with
     ``return_sequences``; with ``return_state`` a list ``[output, *final_states]``.
     ``go_backwards`` reads the sequence from its end (outputs come in that reversed order);
-    ``stateful`` carries the final states of one call into the next (``reset_states()``
+    ``stateful`` carries the final states of one call into the next (``reset_state()``
     clears them). ``unroll`` is accepted for compatibility and ignored.
     """
 
@@ -86,14 +86,34 @@ class RNN(Layer):
             hint=f"It was built for {features} features per time step. " + _TIME_HINT)
         self.built = True
 
-    def reset_states(self, states=None):
-        """Zero the carried states of a stateful layer, or set them to ``states``."""
-        if not self.stateful:
-            raise AttributeError(f"Layer '{self.name}' is not stateful: it keeps no states to reset.")
+    def reset_state(self, states=None):
+        """Zero the states a stateful layer carries between calls (Keras 3); a layer that is
+        not stateful carries none, and this does nothing, as in Keras.
+
+        ``states``: set them instead, one array (batch, size) per state in ``state_size``
+        order, as Keras documents (its own method accepts no argument).
+        """
         if states is None:
-            self._states = None if self._states is None else [np.zeros_like(s) for s in self._states]
+            if self._states is not None:
+                self._states = [np.zeros_like(s) for s in self._states]
             return
-        self._states = [np.array(getattr(s, "data", s), dtype=self._dtype) for s in flatten(_as_state_list(states))]
+        if not self.stateful:
+            raise ValueError(f"Layer '{self.name}' is not stateful: it carries no states to set. "
+                             "Pass initial_state= when calling it, or build it with stateful=True.")
+        sizes = self._state_sizes()
+        arrays = [np.array(getattr(s, "data", s), dtype=self._dtype)
+                  for s in flatten(_as_state_list(states))]
+        batch = arrays[0].shape[0] if arrays and arrays[0].ndim == 2 else None
+        if len(arrays) != len(sizes) or any(a.shape != (batch, n) for a, n in zip(arrays, sizes)):
+            raise ValueError(
+                f"Layer '{self.name}' carries {len(sizes)} state(s) of shapes "
+                f"{[('batch', n) for n in sizes]}; reset_state(states=...) received "
+                f"{[a.shape for a in arrays]}.")
+        self._states = arrays
+
+    def reset_states(self, states=None):
+        """Keras's alias of ``reset_state``."""
+        self.reset_state(states)
 
     def _initial_states(self, initial_state, batch):
         sizes = self._state_sizes()
@@ -103,7 +123,7 @@ class RNN(Layer):
                     raise ValueError(
                         f"Stateful layer '{self.name}' keeps states for batches of "
                         f"{self._states[0].shape[0]} samples but received a batch of {batch}. "
-                        "Feed batches of one fixed size (drop the remainder), or call reset_states()."
+                        "Feed batches of one fixed size (drop the remainder), or call reset_state()."
                     )
                 return [Tensor(s) for s in self._states]
             return [Tensor(np.zeros((batch, s), dtype=self._dtype)) for s in sizes]
