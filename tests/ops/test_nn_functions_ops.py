@@ -1,5 +1,7 @@
-"""keras.ops.nn functions (ops/conv_api.py, ops/nn_functions.py, ops/ranking.py): Keras 3's
+"""keras.ops.nn functions (ops/conv_api.py, ops/nn_functions.py, ops/ctc_beam_search.py, ops/ranking.py): Keras 3's
 shapes and values from its nn_test.py / math_test.py, and gradients."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -193,8 +195,135 @@ def test_ctc_decode_greedy_as_keras():
     np.testing.assert_allclose(value(scores), [[-1.2], [-1.7], [-0.7]])
     decoded, scores = ops.ctc_decode(np.zeros((10, 2, 3)), np.full(10, 2))
     assert decoded.shape == (1, 10, 2) and scores.shape == (10, 1)
-    with pytest.raises(ValueError, match="strategy"):
+    with pytest.raises(ValueError, match="Invalid strategy"):
         ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="best")
+
+
+def _exact_label_sequences(logits, blank):
+    """Every label sequence's probability by summing over all alignments (CTC's
+    definition: merge repeats, then drop blanks): the ground truth for small cases."""
+    steps, classes = logits.shape
+    probs = np.exp(logits - logits.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    totals = {}
+    for alignment in itertools.product(range(classes), repeat=steps):
+        merged = [c for k, c in enumerate(alignment) if k == 0 or c != alignment[k - 1]]
+        labels = tuple(c for c in merged if c != blank)
+        totals[labels] = totals.get(labels, 0.0) + np.prod(probs[np.arange(steps), alignment])
+    return totals
+
+
+def test_ctc_decode_beam_search_as_keras():
+    decoded, scores = ops.ctc_decode(CTC_INPUTS, sequence_lengths=[3, 3, 1], strategy="beam_search", beam_width=4,
+                                     top_paths=2, mask_index=0)
+    assert value(decoded).tolist() == [[[1, 2, -1], [2, -1, -1], [3, -1, -1]],
+                                       [[2, -1, -1], [3, -1, -1], [1, -1, -1]]]
+    np.testing.assert_allclose(value(scores), [[-2.426537, -2.435596], [-2.127681, -2.182338],
+                                               [-1.063386, -1.363386]], rtol=1e-6)
+    # Keras's dtypes: int32 paths, scores in result_type(inputs, float32).
+    decoded, scores = ops.ctc_decode(CTC_INPUTS.astype(np.float16), [3, 3, 1], strategy="beam_search", top_paths=3)
+    assert value(decoded).dtype == np.int32 and value(scores).dtype == np.float32
+    assert decoded.shape == (3, 3, 3) and scores.shape == (3, 3)
+    assert value(ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="beam_search")[1]).dtype == np.float64
+    decoded, scores = ops.ctc_decode(np.zeros((10, 2, 3)), np.full(10, 2), strategy="beam_search", top_paths=2)
+    assert decoded.shape == (2, 10, 2) and scores.shape == (10, 2)
+
+
+@pytest.mark.parametrize("blank", [0, 2])
+def test_ctc_beam_search_is_exact_with_a_wide_beam(blank):
+    # A beam wider than the number of prefixes loses nothing: the top paths are the most
+    # probable label sequences, with their exact log probabilities, best first.
+    logits = RNG.normal(size=(2, 4, 3)) * 2
+    decoded, scores = ops.ctc_decode(logits, [4, 4], strategy="beam_search", beam_width=64, top_paths=5,
+                                     mask_index=blank)
+    for b in range(2):
+        truth = sorted(_exact_label_sequences(logits[b], blank).items(), key=lambda kv: -kv[1])[:5]
+        got = [tuple(p[p >= 0]) for p in value(decoded)[:, b]]
+        assert got == [labels for labels, _ in truth]
+        np.testing.assert_allclose(value(scores)[b], np.log([p for _, p in truth]), rtol=1e-10)
+
+
+def test_ctc_beam_search_width_one_follows_greedy_on_peaked_inputs():
+    # With one clear winner per step, a one-path beam takes the greedy labels, and its
+    # probability is the best alignment's plus the (tiny) mass of the others it merges.
+    winners = RNG.integers(0, 5, size=(4, 7))
+    logits = np.eye(5)[winners] * 12 + RNG.normal(size=(4, 7, 5)) * 0.1
+    lengths = np.array([7, 5, 3, 1])
+    (greedy,), greedy_scores = ops.ctc_decode(logits, lengths, strategy="greedy")
+    (beam,), beam_scores = ops.ctc_decode(logits, lengths, strategy="beam_search", beam_width=1)
+    assert value(beam).tolist() == value(greedy).tolist()
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    (_,), best_alignment = ops.ctc_decode(log_probs, lengths, strategy="greedy")
+    best_alignment = -value(best_alignment)  # greedy scores are minus the sum
+    assert np.all(value(beam_scores) >= best_alignment - 1e-12)
+    np.testing.assert_allclose(value(beam_scores), best_alignment, atol=1e-3)
+
+
+def test_ctc_beam_search_stops_at_each_sequence_length():
+    logits = RNG.normal(size=(3, 6, 4))
+    decoded, scores = ops.ctc_decode(logits, [6, 4, 2], strategy="beam_search", beam_width=8, top_paths=3)
+    for b, length in enumerate([6, 4, 2]):
+        alone, alone_scores = ops.ctc_decode(logits[b:b + 1, :length], [length], strategy="beam_search",
+                                             beam_width=8, top_paths=3)
+        assert (value(decoded)[:, b, length:] == -1).all()
+        assert value(decoded)[:, b, :length].tolist() == value(alone)[:, 0].tolist()
+        np.testing.assert_allclose(value(scores)[b], value(alone_scores)[0])
+    # An empty sequence decodes to nothing, certainly.
+    decoded, scores = ops.ctc_decode(logits[:1], [0], strategy="beam_search", beam_width=2, top_paths=2)
+    assert (value(decoded) == -1).all() and value(scores).tolist() == [[0.0, -np.inf]]
+
+
+def test_ctc_beam_search_ties_and_missing_paths():
+    # Equal probabilities: smaller labels first and the empty path last (Keras's order).
+    decoded, scores = ops.ctc_decode(np.zeros((1, 1, 3)), [1], strategy="beam_search", beam_width=3, top_paths=3)
+    assert value(decoded)[:, 0].tolist() == [[1], [2], [-1]]
+    np.testing.assert_allclose(value(scores), np.full((1, 3), -np.log(3)))
+    # On the first step the blank competes as its class index: tied with class 1, the blank
+    # (class 0) stays in a one-path beam, so step two's 2 starts a fresh path.
+    (decoded,), _ = ops.ctc_decode(np.array([[[1.0, 1.0, 0.0], [0.0, 0.0, 5.0]]]), [2], strategy="beam_search",
+                                   beam_width=1)
+    assert value(decoded).tolist() == [[2, -1]]
+    (decoded,), _ = ops.ctc_decode(np.array([[[0.0, 1.0, 1.0], [5.0, 0.0, 0.0]]]), [2], strategy="beam_search",
+                                   beam_width=1, mask_index=2)
+    assert value(decoded).tolist() == [[1, 0]]
+    # Fewer distinct label sequences than top_paths: the rest are -1 with log probability -inf.
+    decoded, scores = ops.ctc_decode(np.array([[[0.0, 1.0]]]), [1], strategy="beam_search", beam_width=4,
+                                     top_paths=3)
+    assert value(decoded)[:, 0].tolist() == [[1], [-1], [-1]]
+    assert value(scores)[0, 2] == -np.inf and np.isfinite(value(scores)[0, :2]).all()
+
+
+def test_ctc_beam_search_blank_and_merge_options():
+    logits = RNG.normal(size=(2, 5, 4))
+    last, last_scores = ops.ctc_decode(logits, [5, 5], strategy="beam_search", top_paths=2, mask_index=None)
+    three, three_scores = ops.ctc_decode(logits, [5, 5], strategy="beam_search", top_paths=2, mask_index=3)
+    assert value(last).tolist() == value(three).tolist()
+    np.testing.assert_allclose(value(last_scores), value(three_scores))
+    assert not (value(three) == 3).any()
+    # CTC always merges repeats in beam search (as Keras's NumPy/JAX backends): merge_repeated is ignored.
+    unmerged, _ = ops.ctc_decode(logits, [5, 5], strategy="beam_search", top_paths=2, mask_index=3,
+                                 merge_repeated=False)
+    assert value(unmerged).tolist() == value(three).tolist()
+
+
+def test_ctc_decode_errors():
+    with pytest.raises(ValueError, match="Invalid strategy"):
+        ops.ctc_decode(CTC_INPUTS[:1], [3, 3, 1], strategy="invalid", beam_width=4, top_paths=2)
+    with pytest.raises(ValueError, match="top_paths"):
+        ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="beam_search", beam_width=2, top_paths=3)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="beam_width"):
+            ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="beam_search", beam_width=bad)
+    with pytest.raises(ValueError, match="top_paths"):
+        ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="beam_search", top_paths=0)
+    with pytest.raises(ValueError, match=r"\(batch, steps, classes\)"):
+        ops.ctc_decode(CTC_INPUTS[0], [3], strategy="beam_search")
+    with pytest.raises(ValueError, match="sequence_lengths"):
+        ops.ctc_decode(CTC_INPUTS, [[3, 3, 1]], strategy="beam_search")
+    with pytest.raises(ValueError, match="sequence_lengths"):
+        ops.ctc_decode(CTC_INPUTS, [3, 3], strategy="greedy")
+    with pytest.raises(ValueError, match="mask_index"):
+        ops.ctc_decode(CTC_INPUTS, [3, 3, 1], strategy="beam_search", mask_index=4)
 
 
 def test_ctc_loss_is_exported():

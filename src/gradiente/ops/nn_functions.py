@@ -6,6 +6,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor, to_array
+from gradiente.ops.ctc_beam_search import ctc_beam_search_decode
 from gradiente.ops.exponential import log10, rsqrt
 from gradiente.ops.arithmetic import divide, maximum, multiply, square, subtract
 from gradiente.ops.neural import one_hot
@@ -97,22 +98,41 @@ def _greedy(scores, lengths, merge_repeated, mask_index):
 
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
                mask_index=0):
-    """Decode CTC outputs (batch, steps, classes). Greedy: the best class per step, repeats
-    merged, blanks (``mask_index``) dropped; returns labels (1, batch, steps) padded with -1
-    and scores (batch, 1), minus the sum of the chosen values. (Keras's 'beam_search'
-    is not implemented here.)"""
+    """Decode CTC outputs (batch, steps, classes); ``mask_index`` is the blank (None: the
+    last class). Greedy: the best class per step, repeats merged, blanks dropped; returns
+    labels (1, batch, steps) padded with -1 and scores (batch, 1), minus the sum of the
+    chosen values. Beam search: a CTC prefix beam search over the log-softmax of the
+    inputs; returns the ``top_paths`` best label sequences (top_paths, batch, steps)
+    padded with -1 and their log probabilities (batch, top_paths), best first. As in
+    Keras's NumPy and JAX backends, beam search always merges repeats (CTC's rule) and
+    ignores ``merge_repeated``."""
+    if strategy not in ("greedy", "beam_search"):
+        raise ValueError(f"ctc_decode: Invalid strategy {strategy!r}. Supported values are 'greedy' and "
+                         "'beam_search'.")
     scores = np.asarray(getattr(inputs, "data", inputs))
-    if scores.dtype.kind != "f":
-        scores = scores.astype(np.float32)
+    # Keras promotes to at least float32: result_type(inputs.dtype, "float32").
+    dtype = np.float64 if scores.dtype == np.float64 else np.float32
+    scores = scores.astype(dtype, copy=False)
     if scores.ndim != 3:
         raise ValueError(f"ctc_decode: `inputs` must be (batch, steps, classes), received shape {scores.shape}.")
-    lengths = np.asarray(getattr(sequence_lengths, "data", sequence_lengths)).astype(np.int64).reshape(-1)
+    lengths = np.asarray(getattr(sequence_lengths, "data", sequence_lengths))
+    if lengths.shape != scores.shape[:1]:
+        raise ValueError(f"ctc_decode: `sequence_lengths` must be (batch,) = ({scores.shape[0]},), received "
+                         f"shape {lengths.shape}.")
+    lengths = lengths.astype(np.int64)
     if mask_index is None:
         mask_index = scores.shape[-1] - 1
     if strategy == "greedy":
         labels, score = _greedy(scores, lengths, merge_repeated, mask_index)
-    elif strategy == "beam_search":
-        raise NotImplementedError("ctc_decode: strategy='beam_search' is not implemented in gradiente yet; use 'greedy'.")
-    else:
-        raise ValueError(f"ctc_decode: invalid strategy {strategy}. Supported values are 'greedy' and 'beam_search'.")
-    return Tensor(labels), Tensor(score.astype(scores.dtype))
+        return Tensor(labels), Tensor(score.astype(dtype))
+    for name, arg in (("beam_width", beam_width), ("top_paths", top_paths)):
+        if isinstance(arg, bool) or not isinstance(arg, (int, np.integer)) or arg < 1:
+            raise ValueError(f"ctc_decode: `{name}` must be a positive integer, received {arg!r}.")
+    if top_paths > beam_width:
+        raise ValueError(f"ctc_decode: `top_paths` ({top_paths}) cannot exceed `beam_width` ({beam_width}): "
+                         "the search keeps only beam_width paths.")
+    if not 0 <= mask_index < scores.shape[-1]:
+        raise ValueError(f"ctc_decode: `mask_index` must index one of the {scores.shape[-1]} classes, received "
+                         f"{mask_index}.")
+    paths, log_probs = ctc_beam_search_decode(scores, lengths, int(beam_width), int(top_paths), int(mask_index))
+    return Tensor(paths), Tensor(log_probs.astype(dtype))
