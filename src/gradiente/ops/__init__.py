@@ -87,6 +87,7 @@ from gradiente.ops.custom_gradient import custom_gradient
 from gradiente.ops.conv_api import average_pool, conv_transpose, depthwise_conv, max_pool, separable_conv
 from gradiente.ops.nn_functions import batch_normalization, ctc_decode, multi_hot, normalize, psnr
 from gradiente.ops.ctc import ctc_loss
+from gradiente.ops.attention import dot_product_attention
 from gradiente.ops.ranking import in_top_k, top_k
 from gradiente.ops.segments import segment_max, segment_min, segment_prod, segment_sum
 from gradiente.ops.spectral import extract_sequences, fft, fft2, ifft2, irfft, istft, rfft, stft
