@@ -302,3 +302,13 @@ def test_lambda_bytecode_refused_unless_safe_mode_false(tmp_path):
     np.testing.assert_array_equal(loaded.predict(np.ones((2, 3), "float32"), verbose=0), 3.0)
     with pytest.raises(ValueError, match="arbitrary code"):
         keras.layers.Lambda.from_config(model.layers[0].get_config())
+
+
+def test_save_weights_under_an_hdf5_name_warns_and_still_round_trips(tmp_path, data):
+    model, other = small_mlp(seed=1), small_mlp(seed=2)
+    path = tmp_path / "m.weights.h5"
+    with pytest.warns(UserWarning, match=r"m\.weights\.h5.*no HDF5.*\.weights\.npz") as caught:
+        model.save_weights(path)
+    assert caught[0].filename == __file__  # points at the caller's line, not into gradiente
+    other.load_weights(path)
+    np.testing.assert_array_equal(model.predict(data[0], verbose=0), other.predict(data[0], verbose=0))

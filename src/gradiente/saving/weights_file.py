@@ -24,6 +24,12 @@ def save_weights(model, filepath, overwrite=True):
     if filepath.endswith(".keras"):
         raise ValueError(f"save_weights('{filepath}'): a .keras file holds a whole model; use "
                          "model.save() for it, or a '.weights.npz' name for weights only.")
+    if filepath.endswith((".h5", ".hdf5")):
+        # Keras 3 requires '.weights.h5', so refusing would break unchanged Keras code; the
+        # warning says the file is not HDF5 and will not load in Keras.
+        warnings.warn(f"save_weights('{filepath}'): gradiente writes its own NumPy zip format "
+                      "(no HDF5) under this name; the file loads with gradiente's load_weights "
+                      "only. Prefer a '.weights.npz' name.", UserWarning, stacklevel=3)
     saved = saved_weights(model)
     weights = [v for v, _ in saved]
     manifest = {"library": "gradiente", "gradiente_version": version(), "format": "weights",
