@@ -30,6 +30,8 @@ from gradiente.layers.spatial import (
 )
 from gradiente.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                            RMSNormalization)
+from gradiente.layers.unit_normalization import UnitNormalization
+from gradiente.layers.attention import AdditiveAttention, Attention
 from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.masking import Masking
