@@ -12,20 +12,33 @@ A subclass follows Keras's contract::
 
 Sublayers and Variables stored as attributes (also in lists and dicts) are found by
 scanning the instance, on demand: no ``__setattr__`` hooks.
+
+This file holds construction, tracking, building, calling, masks and config. Mixins hold
+the rest, one concept each: ``layer_weights`` (add_weight and the weight lists),
+``layer_losses``, ``layer_inputs`` (converting and checking call inputs), ``layer_shapes``
+(shape structures, the input/output of a layer's graph node).
 """
 import functools
 import warnings
 
 import numpy as np
 
-from gradiente import backend, initializers, ops
+from gradiente import backend
 from gradiente.autodiff.tensor import Tensor, Variable
 from gradiente.layers import call_spec, masks, symbolic
 from gradiente.layers.call_spec import call_signature as _call_signature
 from gradiente.layers.input_spec import InputSpec
+from gradiente.layers.layer_inputs import LayerInputs, _is_numeric_nested
+from gradiente.layers.layer_losses import LayerLosses
+from gradiente.layers.layer_shapes import LayerGraphShapes, _shapes_of, is_shape, map_shapes
+from gradiente.layers.layer_weights import LayerWeights
 from gradiente.layers.node import KerasTensor, is_symbolic
 from gradiente.utils import naming
-from gradiente.utils.nest import flatten, map_structure
+from gradiente.utils.nest import flatten
+
+# What other modules import from here, wherever it is defined now.
+__all__ = ["Layer", "_call_signature", "_is_numeric_nested", "is_shape", "map_shapes",
+           "warn_input_shape_argument"]
 
 # Attributes that point at other layers without owning them.
 _NOT_OWNED = frozenset({"_inbound_nodes", "_outbound_nodes", "_parent"})
@@ -51,7 +64,7 @@ def _marking_built(build):
     return wrapped
 
 
-class Layer:
+class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
     """Base of every layer and model.
 
     Args: ``trainable``, ``name``, ``dtype`` (float dtype of weights and computation),
@@ -131,29 +144,8 @@ class Layer:
         for layer in self._sublayers():
             layer.trainable = value
 
-    # --- weights ----------------------------------------------------------------------
-    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
-                   trainable=True, constraint=None):
-        """Create a Variable owned by this layer; its path is ``"<layer>/<name>"``."""
-        from gradiente import constraints, regularizers
 
-        shape = () if shape is None else tuple(int(d) for d in shape)
-        dt = backend.standardize_dtype(dtype) if dtype is not None else self._dtype
-        backend.check_new_weight(shape, dt, f"{self.name}/{name}")  # a file being loaded may refuse it
-        if initializer is None:
-            initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
-        init = initializers.get(initializer)
-        value = np.asarray(init(shape, dtype=dt.name), dtype=dt)
-        if value.shape != shape:
-            value = np.broadcast_to(value, shape).copy()
-        var = Variable(value, trainable=trainable, name=name or f"variable_{len(self._own_weights)}")
-        var.path = f"{self.name}/{var.name}"
-        var._layer = self
-        var.regularizer = regularizers.get(regularizer)
-        var.constraint = constraints.get(constraint)
-        self._own_weights.append(var)
-        return var
-
+    # --- tracking: sublayers and Variables found in attributes -----------------------
     def _sublayers(self):
         """Directly owned layers, in attribute order (lists and dicts are searched too)."""
         found, seen = [], {id(self)}
@@ -192,96 +184,6 @@ class Layer:
         own = {id(v) for v in self._own_weights}
         return [value for key, value in vars(self).items()
                 if isinstance(value, Variable) and id(value) not in own and key not in _NOT_OWNED]
-
-    @property
-    def weights(self):
-        """All weights: this layer's own first, then its sublayers', each once."""
-        out, seen = [], set()
-        for layer in self._flatten_layers():
-            for v in layer._own_weights + layer._attribute_variables():
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    variables = weights
-
-    @property
-    def trainable_weights(self):
-        if not self._trainable:
-            return []
-        out, seen = [], set()
-        for layer in self._flatten_layers():
-            if not layer._trainable:
-                continue
-            for v in layer._own_weights + layer._attribute_variables():
-                if v.trainable and id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    trainable_variables = trainable_weights
-
-    @property
-    def non_trainable_weights(self):
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
-
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self):
-        """The weights' values as NumPy arrays (copies), in ``weights`` order."""
-        return [v.data.copy() for v in self.weights]
-
-    def set_weights(self, weights):
-        """Set every weight from a list of arrays, in ``weights`` order; shapes are checked."""
-        params = self.weights
-        weights = list(weights)
-        if len(weights) != len(params):
-            raise ValueError(
-                f"Layer '{self.name}' expects {len(params)} weight arrays "
-                f"({', '.join(v.path for v in params) or 'none'}), but received {len(weights)}."
-            )
-        arrays = []
-        for v, w in zip(params, weights):
-            w = np.asarray(w)
-            if w.shape != v.shape:
-                raise ValueError(
-                    f"Layer '{self.name}': weight '{v.path}' has shape {v.shape}, "
-                    f"but the value given has shape {w.shape}."
-                )
-            arrays.append(w)
-        for v, w in zip(params, arrays):
-            v.assign(w)
-
-    def count_params(self):
-        if not self.built:
-            raise ValueError(
-                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "
-                "built. You can build it manually via: `layer.build(input_shape)`."
-            )
-        return int(sum(v.size for v in self.weights))
-
-    # --- losses -----------------------------------------------------------------------
-    def add_loss(self, loss):
-        """Add a scalar loss (e.g. a penalty) for training to minimise."""
-        self._added_losses.append(loss)
-
-    @property
-    def losses(self):
-        """Regularization penalties of the weights (recomputed now, so a tape sees them),
-        plus activity penalties and added losses of the latest call."""
-        from gradiente import ops
-
-        out = []
-        trainable = {id(v) for v in self.trainable_weights}
-        for layer in self._flatten_layers():
-            for v in layer._own_weights + layer._attribute_variables():
-                if v.regularizer is not None and id(v) in trainable:
-                    out.append(v.regularizer(v))
-            out.extend(layer._activity_losses)
-            out.extend(layer._added_losses)
-        return [ops.convert_to_tensor(x) for x in out]
 
     # --- building ---------------------------------------------------------------------
     def build(self, input_shape):
@@ -382,78 +284,6 @@ class Layer:
                 masks.warn_dropped(self)
         return outputs
 
-    def _inputs_from_keywords(self, kwargs):
-        """``layer(query=a, value=b)``: the first argument of ``call`` given by name."""
-        name = call_spec.first_parameter(self)
-        if name is None or name not in kwargs:
-            raise TypeError(
-                f"Layer '{self.name}' ({type(self).__name__}) was called without inputs: pass "
-                f"them first, e.g. layer(x), or by the name `call` gives them"
-                + (f" ({name}=...)." if name else ".")
-            )
-        return kwargs.pop(name)
-
-    def _convert_arguments(self, args, kwargs):
-        """Arrays passed as further arguments become Tensors (floats in this layer's dtype;
-        boolean masks and integer ids keep theirs)."""
-        def convert(value):
-            if isinstance(value, np.ndarray):
-                if value.dtype.kind == "f" and value.dtype != self._dtype:
-                    value = value.astype(self._dtype)
-                return Tensor(value)
-            return value
-
-        def walk(value):
-            if isinstance(value, (list, tuple, dict)):
-                return map_structure(convert, value)
-            return convert(value)
-
-        return tuple(walk(a) for a in args), {k: walk(v) for k, v in kwargs.items()}
-
-    @property
-    def keeps_integer_inputs(self):
-        """Whether integer (and boolean) inputs reach ``call`` unconverted. Our layers that
-        look things up by index (Embedding) say so; our others compute in their float dtype,
-        so an int array fed to Dense does not silently become float64. A ``call`` written
-        outside gradiente gets integers as they are, as in Keras 3 (it may look ids up)."""
-        cls = type(self)
-        cached = cls.__dict__.get("_own_call_cache")
-        if cached is None:
-            cached = not getattr(cls.call, "__module__", "").startswith("gradiente.")
-            cls._own_call_cache = cached
-        return cached
-
-    def _convert_inputs(self, inputs):
-        if isinstance(inputs, Tensor):
-            data = inputs.data
-            if data.dtype != self._dtype and self._should_cast(data.dtype):
-                cast = ops.cast(inputs, self._dtype)  # an op, so a tape sees through the cast
-                cast._keras_mask = inputs._keras_mask
-                return cast
-            return inputs
-        if isinstance(inputs, np.ndarray):
-            return Tensor(inputs.astype(self._dtype) if self._should_cast(inputs.dtype) and inputs.dtype != self._dtype else inputs)
-        if inputs is None:
-            return None
-        if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
-        if isinstance(inputs, (list, tuple)) and inputs and not _is_numeric_nested(inputs):
-            return [self._convert_inputs(i) for i in inputs]
-        arr = np.asarray(getattr(inputs, "values", inputs))  # pandas objects have .values
-        if arr.dtype == object:
-            raise TypeError(f"Layer '{self.name}' cannot take inputs of type {type(inputs).__name__}.")
-        return self._convert_inputs(arr)
-
-    def _should_cast(self, dtype):
-        return dtype.kind == "f" or (dtype.kind in "iub" and not self.keeps_integer_inputs)
-
-    def _check_input_spec(self, inputs):
-        specs = self.input_spec if isinstance(self.input_spec, (list, tuple)) else [self.input_spec]
-        tensors = [t for t in flatten(inputs) if t is not None]
-        for i, (spec, t) in enumerate(zip(specs, tensors)):
-            if spec is not None:
-                spec.check(self, tuple(t.shape), i)
-
     # --- masks ------------------------------------------------------------------------
     @property
     def supports_masking(self):
@@ -483,43 +313,6 @@ class Layer:
     def _output_dtype(self, in_specs):
         return self._dtype
 
-    # --- shapes from the graph ----------------------------------------------------------
-    def _single_node_attr(self, attr):
-        if not self._inbound_nodes:
-            raise AttributeError(
-                f"The layer '{self.name}' has never been called on a symbolic input, so it has "
-                f"no defined {attr}."
-            )
-        node = self._inbound_nodes[0]
-        tensors = node.call_inputs if attr == "input" else node.outputs
-        return tensors
-
-    @property
-    def input(self):
-        return self._single_node_attr("input")
-
-    @property
-    def output(self):
-        return self._single_node_attr("output")
-
-    @property
-    def input_shape(self):
-        if self._inbound_nodes:
-            return map_structure(lambda t: t.shape, self._inbound_nodes[0].call_inputs)
-        if self._build_input_shape is not None:
-            return self._build_input_shape
-        if self._batch_input_shape is not None:
-            return self._batch_input_shape
-        raise AttributeError(f"The layer '{self.name}' has not been built yet, so it has no input_shape.")
-
-    @property
-    def output_shape(self):
-        if self._inbound_nodes:
-            return map_structure(lambda t: t.shape, self._inbound_nodes[0].outputs)
-        if self._build_input_shape is not None:
-            return self.compute_output_shape(self._build_input_shape)
-        raise AttributeError(f"The layer '{self.name}' has not been built yet, so it has no output_shape.")
-
     # --- config -----------------------------------------------------------------------
     def get_config(self):
         """The constructor arguments that recreate this layer (without its weights)."""
@@ -534,32 +327,6 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-# --- helpers ------------------------------------------------------------------------------
-def _is_numeric_nested(value):
-    """True for nested Python lists of numbers (one array), not lists of arrays."""
-    first = value[0]
-    while isinstance(first, (list, tuple)) and first:
-        first = first[0]
-    return isinstance(first, (int, float, np.number, bool))
-
-
-def is_shape(value):
-    return isinstance(value, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
-
-
-def map_shapes(fn, shapes):
-    """Apply ``fn`` to each shape tuple in a structure of shapes (tuple, list or dict)."""
-    if is_shape(shapes):
-        return fn(shapes)
-    if isinstance(shapes, dict):
-        return {k: map_shapes(fn, v) for k, v in shapes.items()}
-    return [map_shapes(fn, s) for s in shapes]
-
-
-def _shapes_of(inputs):
-    return map_structure(lambda t: None if t is None else tuple(t.shape), inputs)
 
 
 def warn_input_shape_argument(layer):
