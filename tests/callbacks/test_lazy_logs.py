@@ -32,7 +32,7 @@ class LazyLogs(dict):
         return super().__getitem__(key)
 
 
-def test_progbar_shows_lazy_values_and_skips_reading_them_between_redraws(capsys):
+def test_progbar_shows_lazy_values_and_skips_reading_them_between_redraws(capsys, live_display):
     LazyLogs.reads = 0
     steps = 500
     cbs = CallbackList(None, add_progbar=True, verbose=1, epochs=1, steps=steps)

@@ -15,6 +15,9 @@ LINE_V2 = re.compile(
 )
 EPOCH_LOGS = {"loss": 1.1145, "accuracy": 0.35, "val_loss": 1.0921, "val_accuracy": 0.4}
 
+# These tests read the bar as a terminal shows it; test_progbar_fit.py covers widths and logs.
+pytestmark = pytest.mark.usefixtures("live_display")
+
 
 def screen(raw):
     """What a terminal shows: each line keeps only the text after its last carriage return."""

@@ -6,14 +6,22 @@ import collections.abc
 import sys
 import time
 
+from gradiente.callbacks import terminal
 
-def format_value(value):
+# Off a live display: a plain progress line this often, in epochs expected to last longer
+# than _LOG_MIN_EPOCH seconds; shorter epochs print their finished line only.
+_LOG_INTERVAL = 30.0
+_LOG_MIN_EPOCH = 60.0
+_MIN_BAR = 10  # the bar shrinks to this many characters before the metrics lose digits
+
+
+def format_value(value, precision=4):
     """``%.4f``, or ``%.4e`` for magnitudes at or below 1e-3 (Keras's rule); text as is."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return str(value)
-    return f"{number:.4f}" if abs(number) > 1e-3 else f"{number:.4e}"
+    return f"{number:.{precision}f}" if abs(number) > 1e-3 else f"{number:.{precision}e}"
 
 
 def format_time_per_unit(seconds, unit_name):
@@ -38,9 +46,14 @@ def format_eta(seconds):
 class Progbar:
     """A text progress bar written to ``sys.stdout``.
 
+    On a terminal the line fits its width: the bar shrinks first, then the metrics lose
+    digits, and a line that still does not fit is cut (a wrapped line cannot be redrawn).
+    Off a live display (a pipe, a file, CI logs) ``verbose=1`` prints the finished line only,
+    plus a plain progress line every 30 s in epochs expected to last over a minute.
+
     Args:
         target: total number of steps, or ``None`` when unknown.
-        width: characters inside the brackets.
+        width: characters inside the brackets (at most).
         verbose: 0 silent, 1 a bar redrawn in place with ``\\r``, 2 one line when finished.
         interval: least seconds between two redraws (the last one is always drawn).
         stateful_metrics: names whose values are shown as given; other values are averaged
@@ -65,6 +78,7 @@ class Progbar:
         self._start = time.perf_counter()
         self._last_draw = None
         self._drawn_width = 0
+        self._live = terminal.live_display(sys.stdout)
 
     def update(self, current, values=None, finalize=None):
         """Move to step ``current``; ``values`` is a list of ``(name, value)`` or a dict."""
@@ -75,7 +89,7 @@ class Progbar:
         self._seen = current
         if self.verbose == 1:
             now = time.perf_counter()
-            if not finalize and self._last_draw is not None and now - self._last_draw < self.interval:
+            if not finalize and not self._due(now, current):
                 return
             self._last_draw = now
             self._draw_bar(current, now, finalize)
@@ -86,7 +100,19 @@ class Progbar:
         """Would an update now redraw (``verbose=1``: at most once per ``interval``)?"""
         if self.verbose != 1:
             return bool(finalize) and self.verbose == 2
-        return finalize or self._last_draw is None or time.perf_counter() - self._last_draw >= self.interval
+        return finalize or self._due(time.perf_counter(), self._seen + 1)
+
+    def _due(self, now, current):
+        """Is an intermediate redraw due at step ``current``?"""
+        if self._live:
+            return self._last_draw is None or now - self._last_draw >= self.interval
+        elapsed = now - self._start
+        since = now - (self._last_draw if self._last_draw is not None else self._start)
+        if since < _LOG_INTERVAL:
+            return False
+        if self.target is None or current <= 0:
+            return True
+        return elapsed * self.target / current >= _LOG_MIN_EPOCH  # the epoch's expected length
 
     def add(self, n, values=None):
         self.update(self._seen + n, values)
@@ -106,7 +132,7 @@ class Progbar:
                 self._order.append(name)
                 self._totals[name] = [value * steps, steps]
 
-    def _metrics_text(self):
+    def _metrics_text(self, precision=4):
         parts = []
         for name in self._order:
             if name in self._latest:
@@ -114,28 +140,50 @@ class Progbar:
             else:
                 total, steps = self._totals[name]
                 value = total / steps
-            parts.append(f" - {name}: {format_value(value)}")
+            parts.append(f" - {name}: {format_value(value, precision)}")
         return "".join(parts)
+
+    def _bar(self, current, width):
+        target = self.target
+        if target is None:
+            return f"{current:7d}/Unknown"
+        filled = min(int(width * current / target), width) if target else width
+        bar = f"{current:{len(str(target))}d}/{target} ["
+        if filled > 0:
+            bar += "=" * (filled - 1) + (">" if current < target else "=")
+        return bar + "." * (width - filled) + "]"
+
+    def _fitted_line(self, current, info, room):
+        """The line at full width, or fitted into ``room`` characters."""
+        line = self._bar(current, self.width) + info + self._metrics_text()
+        if room is None or len(line) <= room:
+            return line
+        width = max(self.width - (len(line) - room), min(_MIN_BAR, self.width))
+        for precision in (4, 3, 2, 1):  # one digit left still tells 0.2 from 0.9
+            line = self._bar(current, width) + info + self._metrics_text(precision)
+            if len(line) <= room:
+                return line
+        return line[:room]
 
     def _draw_bar(self, current, now, finalize):
         target = self.target
-        if target is None:
-            bar = f"{current:7d}/Unknown"
-        else:
-            filled = min(int(self.width * current / target), self.width) if target else self.width
-            bar = f"{current:{len(str(target))}d}/{target} ["
-            if filled > 0:
-                bar += "=" * (filled - 1) + (">" if current < target else "=")
-            bar += "." * (self.width - filled) + "]"
         elapsed = now - self._start
         per_step = elapsed / current if current else 0.0
         if target is None or finalize:
             info = f" - {elapsed:.0f}s {format_time_per_unit(per_step, self.unit_name)}"
         else:
             info = f" - ETA: {format_eta(per_step * (target - current))}"
-        line = bar + info + self._metrics_text()
-        # Spaces wipe the tail of a longer previous line that \r does not erase.
-        padding = " " * max(self._drawn_width - len(line), 0)
+        if not self._live:
+            _write(self._bar(current, self.width) + info + self._metrics_text() + "\n")
+            return
+        columns = terminal.columns(sys.stdout)
+        # One column spare: writing the last one makes some terminals wrap at once.
+        room = None if columns is None else max(columns - 1, 1)
+        line = self._fitted_line(current, info, room)
+        # Spaces wipe the tail of a longer previous line that \r does not erase (never past
+        # the room left, should the terminal have narrowed since).
+        wipe = self._drawn_width if room is None else min(self._drawn_width, room)
+        padding = " " * max(wipe - len(line), 0)
         self._drawn_width = len(line)
         _write("\r" + line + padding + ("\n" if finalize else ""))
 
