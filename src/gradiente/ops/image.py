@@ -1,6 +1,6 @@
 """``keras.ops.image``: Keras 3's image functions. Unlike the other namespaces these are not
 at ``keras.ops`` top level in Keras, so they resolve from the implementation modules named
-in ``_SOURCES``; none is built yet, and each name says so when used.
+in ``_SOURCES``; a name not built yet says so when used.
 """
 from gradiente.ops.namespaces import namespace as _namespace
 
@@ -11,6 +11,6 @@ KERAS_NAMES = (
     "perspective_transform", "reconstruct_patches", "resize", "rgb_to_grayscale", "rgb_to_hsv",
     "scale_and_translate", "sobel_edges", "ssim",
 )
-_SOURCES = ()  # the module(s) that will implement the image ops
+_SOURCES = ("gradiente.ops.image_patches",)  # the modules that implement the image ops
 
 __getattr__, __dir__ = _namespace(__name__, KERAS_NAMES, _SOURCES)
