@@ -35,6 +35,7 @@ from gradiente.layers.attention import AdditiveAttention, Attention
 from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.einsum_dense import EinsumDense
+from gradiente.layers.attention.multi_head_attention import MultiHeadAttention
 from gradiente.layers.masking import Masking
 from gradiente.layers.recurrent import (GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
                                        StackedRNNCells)
