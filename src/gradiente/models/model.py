@@ -190,6 +190,12 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    def _repr_html_(self):
+        """The summary table, for a notebook's rich display of ``model``."""
+        from gradiente.models.summary_html import summary_html
+
+        return summary_html(self)
+
     def _not_built_message(self):
         return (f'Model "{self.name}" has not been built yet, so its layers and shapes are '
                 "unknown. " + _NOT_BUILT_HINT)

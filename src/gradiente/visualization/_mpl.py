@@ -6,8 +6,15 @@ Pictures are drawn on ``matplotlib.figure.Figure`` objects made directly, never 
 """
 
 
+import io
+
+_FIGURE = None
+
+
 def require(what):
-    """Import matplotlib or raise an ImportError that says how to get it."""
+    """Import matplotlib (or raise an ImportError that says how to get it) and return the
+    Figure class to draw on: matplotlib's, plus a PNG view for notebooks."""
+    global _FIGURE
     try:
         import matplotlib  # noqa: F401
         from matplotlib.figure import Figure
@@ -16,7 +23,21 @@ def require(what):
             f"{what} draws with matplotlib, which is not installed. It is an optional extra of "
             "gradiente: install it with `pip install gradiente[plot]` (or `pip install matplotlib`)."
         ) from None
-    return Figure
+    if _FIGURE is None:
+        class NotebookFigure(Figure):
+            """A Figure that IPython shows inline as a PNG; ``savefig`` works as ever.
+
+            A Figure made without pyplot has no rich view of its own: without
+            ``%matplotlib inline`` a notebook would show ``<Figure size 900x320 ...>``.
+            """
+
+            def _repr_png_(self):
+                buffer = io.BytesIO()
+                self.savefig(buffer, format="png")
+                return buffer.getvalue()
+
+        _FIGURE = NotebookFigure
+    return _FIGURE
 
 
 def available():
