@@ -36,6 +36,7 @@ from gradiente.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise,
 from gradiente.layers.embedding import Embedding
 from gradiente.layers.einsum_dense import EinsumDense
 from gradiente.layers.attention.multi_head_attention import MultiHeadAttention
+from gradiente.layers.attention.grouped_query_attention import GroupQueryAttention
 from gradiente.layers.masking import Masking
 from gradiente.layers.recurrent import (GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell,
                                        StackedRNNCells)

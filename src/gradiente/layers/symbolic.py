@@ -45,7 +45,9 @@ def symbolic_call(layer, base, inputs, args, kwargs):
             masks.populate_named_masks(layer, tensor_args, extra, _accepted(layer))
     previous = explicit if explicit is not None else masks.masks_like(inputs)
 
-    if cls.compute_output_shape is base.compute_output_shape:
+    # compute_output_shape sees shapes only: a call that also returns attention scores
+    # (Keras answers it with compute_output_spec) gets both shapes from a dry run.
+    if cls.compute_output_shape is base.compute_output_shape or kwargs.get("return_attention_scores"):
         out_shape = dry_run(layer, inputs, args, {**kwargs, **extra})
     elif multi:
         out_shape = layer.compute_output_shape(**call_spec.shapes_for(layer, "compute_output_shape", tensor_args))

@@ -27,8 +27,13 @@ def classes(category):
     from gradiente.layers.layer import Layer
 
     if category == "layers":
-        return {name: obj for module in (layers, models) for name, obj in vars(module).items()
-                if isinstance(obj, type) and issubclass(obj, Layer) and not name.startswith("_")}
+        found = {name: obj for module in (layers, models) for name, obj in vars(module).items()
+                 if isinstance(obj, type) and issubclass(obj, Layer) and not name.startswith("_")}
+        # Keras writes a class's own name, which can differ from the name it is exported
+        # under (GroupedQueryAttention, exported as GroupQueryAttention).
+        for cls in list(found.values()):
+            found.setdefault(cls.__name__, cls)
+        return found
     if category == "optimizers":
         return {cls.__name__: cls for cls in optimizers.ALL.values()}
     if category == "schedules":

@@ -113,7 +113,10 @@ def _serialize_instance(obj):
     out = {"module": module, "class_name": cls.__name__,
            "config": serialize_keras_object(config), "registered_name": registered}
     shape = getattr(obj, "_build_input_shape", None)
-    if isinstance(obj, Layer) and obj.built and shape is not None:
+    shapes = getattr(obj, "_build_shapes_dict", None)  # build(query_shape, value_shape, ...)
+    if isinstance(obj, Layer) and obj.built and shapes is not None:
+        out["build_config"] = {"shapes_dict": serialize_keras_object(shapes)}
+    elif isinstance(obj, Layer) and obj.built and shape is not None:
         out["build_config"] = {"input_shape": serialize_keras_object(shape)}
     return out
 
@@ -280,8 +283,12 @@ def _restore_build(instance, build_config):
     if not isinstance(instance, Layer) or instance.built or not isinstance(build_config, dict):
         return
     shape = build_config.get("input_shape")
+    shapes = build_config.get("shapes_dict")
     if shape is not None:
         instance.build(_as_shape(shape))
+    elif isinstance(shapes, dict) and all(isinstance(k, str) and k.endswith("_shape") for k in shapes):
+        # Keras's record for a build with several shape arguments, by parameter name.
+        instance.build(**{k: _as_shape(v) for k, v in shapes.items()})
 
 
 def _as_shape(value):

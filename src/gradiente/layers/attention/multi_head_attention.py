@@ -4,6 +4,8 @@ import math
 import string
 
 from gradiente import constraints, initializers, ops, regularizers
+from gradiente.layers.attention.attention_masks import (combine_attention_mask, expand_for_scores,
+                                                        masked_softmax)
 from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.einsum_dense import EinsumDense
@@ -120,6 +122,10 @@ class MultiHeadAttention(Layer):
                            **self._sublayer_kwargs())
 
     def build(self, query_shape, value_shape, key_shape=None):
+        # Keras's build config for several shapes: rebuilt from them by deserialize.
+        self._build_shapes_dict = {"query_shape": tuple(query_shape), "value_shape": tuple(value_shape)}
+        if key_shape is not None:
+            self._build_shapes_dict["key_shape"] = tuple(key_shape)
         key_shape = value_shape if key_shape is None else key_shape
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
             raise ValueError("All dimensions of `value` and `key`, except the last one, must be equal. "
@@ -170,37 +176,16 @@ class MultiHeadAttention(Layer):
         q = ops.multiply(q, self._inverse_sqrt_key_dim)
         scores = ops.einsum(self._dot_equation, k, q)
         if mask is not None:
-            # Keras's Softmax mask: a large negative added where attention is not allowed.
-            axis = -len(self._attention_axes) * 2 - 1
-            for _ in range(scores.ndim - mask.ndim):
-                mask = ops.expand_dims(mask, axis)
-            scores = ops.add(scores, ops.multiply(ops.subtract(1.0, ops.cast(mask, scores.dtype)), -1e9))
-        scores = ops.softmax(scores, axis=self._norm_axes)
+            mask = expand_for_scores(mask, scores.ndim, len(self._attention_axes))
+        scores = masked_softmax(scores, mask, axis=self._norm_axes)
         dropped = scores
         if self._dropout_layer is not None:
             dropped = self._dropout_layer(scores, training=training)
         return ops.einsum(self._combine_equation, dropped, v), scores
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, causal):
-        """Keras's rule: query mask (B, T, 1) & value/key masks (B, 1, S) & causal (1, T, S)
-        & attention_mask (B, T, S), as booleans; None when there is none."""
-        parts = []
-        if query_mask is not None:
-            parts.append(ops.expand_dims(ops.cast(query_mask, "bool"), -1))
-        for m in (value_mask, key_mask):
-            if m is not None:
-                parts.append(ops.expand_dims(ops.cast(m, "bool"), -2))
-        if causal:
-            t, s = query.shape[1], value.shape[1]
-            parts.append(ops.convert_to_tensor(ops.tri(t, s, dtype="bool")[None]))
-        if attention_mask is not None:
-            parts.insert(0, ops.cast(attention_mask, "bool"))
-        if not parts:
-            return None
-        mask = parts[0]
-        for part in parts[1:]:
-            mask = ops.logical_and(mask, part)
-        return mask
+        return combine_attention_mask(query.shape[1], value.shape[1], query_mask, value_mask, key_mask,
+                                      attention_mask, causal)
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
