@@ -5,6 +5,45 @@ import numpy as np
 
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.layer import Layer
+from gradiente.ops.primitive import primitive
+
+
+def _check_ids(ids, input_dim, layer_name):
+    """Integer ids (as intp) in [0, input_dim), or a clear error; runs inside the primitive
+    so a replayed step checks each new batch too. Cost: one min/max pass over the ids."""
+    if ids.dtype.kind == "f":
+        if not np.all(ids == np.round(ids)):
+            raise TypeError(f"Embedding layer '{layer_name}' looks up integer ids, but received "
+                            "non-integer values. Convert the data to token ids (integers) first.")
+    elif ids.dtype.kind not in "iub":
+        raise TypeError(f"Embedding layer '{layer_name}' expects integer ids, received dtype {ids.dtype}.")
+    if ids.size:
+        low, high = ids.min(), ids.max()
+        if low < 0 or high >= input_dim:
+            bad = int(low if low < 0 else high)
+            raise ValueError(
+                f"Embedding layer '{layer_name}': index {bad} is out of range for input_dim={input_dim} "
+                f"(valid ids are 0 to {input_dim - 1}). Make input_dim the vocabulary size "
+                "(largest id + 1).")
+    return ids if ids.dtype == np.intp else ids.astype(np.intp)
+
+
+@primitive
+def embedding_lookup(embeddings, ids, layer_name="embedding"):
+    """Rows of ``embeddings`` (input_dim, dim) for ``ids`` (batch, ...) -> (batch, ..., dim);
+    float ids holding integers are cast here, as Keras casts them."""
+    return embeddings[_check_ids(np.asarray(ids), embeddings.shape[0], layer_name)]
+
+
+@embedding_lookup.defvjp
+def _(g, ans, needs, embeddings, ids, layer_name="embedding"):
+    # Repeated ids add up: a scatter-add over flat positions (NumPy's add.at is several
+    # times faster on a flat array than with a row index into a 2-D one).
+    n, width = embeddings.shape
+    rows = np.asarray(ids).astype(np.intp, copy=False).reshape(-1, 1)
+    out = np.zeros(n * width, dtype=embeddings.dtype)
+    np.add.at(out, (rows * width + np.arange(width)).ravel(), g.reshape(-1, width).ravel())
+    return out.reshape(n, width), None
 
 
 class Embedding(Layer):
@@ -48,30 +87,16 @@ class Embedding(Layer):
             regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
         self.built = True
 
-    def _ids(self, inputs):
-        ids = inputs.data if hasattr(inputs, "data") else np.asarray(inputs)
-        if ids.dtype.kind == "f":
-            if not np.all(ids == np.round(ids)):
-                raise TypeError(
-                    f"Embedding layer '{self.name}' looks up integer ids, but received non-integer "
-                    "values. Convert the data to token ids (integers) first."
-                )
-            ids = ids.astype(np.int64)
-        elif ids.dtype.kind not in "iub":
-            raise TypeError(f"Embedding layer '{self.name}' expects integer ids, received dtype {ids.dtype}.")
-        if ids.size:
-            low, high = ids.min(), ids.max()
-            if low < 0 or high >= self.input_dim:
-                bad = int(low if low < 0 else high)
-                raise ValueError(
-                    f"Embedding layer '{self.name}': index {bad} is out of range for input_dim="
-                    f"{self.input_dim} (valid ids are 0 to {self.input_dim - 1}). Make input_dim the "
-                    "vocabulary size (largest id + 1)."
-                )
-        return ids
+    @property
+    def traceable(self):
+        # The lookup is one primitive on the batch's ids, so a replay feeds it new ids. The
+        # mask of mask_zero=True is an op too, but some layers read masks as NumPy arrays
+        # outside the ops (layers/masks.py, merging, Softmax), which a replay would bake in
+        # from the traced batch: with a mask, the step stays eager.
+        return not self.mask_zero
 
     def call(self, inputs):
-        return ops.take(self.embeddings, self._ids(inputs), axis=0)
+        return embedding_lookup(self.embeddings, inputs, layer_name=self.name)
 
     def compute_mask(self, inputs, mask=None):
         """(batch, ...) boolean Tensor, False where the id is 0 (padding); None without mask_zero."""

@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from gradiente import ops
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import _is_numeric_nested
 from gradiente.utils.nest import flatten
@@ -63,9 +64,11 @@ class FunctionalInputs:
                 )
             # Integer data stays integer for a float Input (an Embedding wants it so);
             # float data takes the Input's dtype.
-            if arr.dtype != dtype and (dtype.kind != "f" or arr.dtype.kind in "fb"):
-                arr = arr.astype(dtype)
             x = Tensor(arr)
+            if arr.dtype != dtype and (dtype.kind != "f" or arr.dtype.kind in "fb"):
+                # An op, so a replayed fit step casts each new batch (an array cast here
+                # would be recorded as a constant: int64 ids into an int32 Input).
+                x = ops.cast(x, dtype)
         shape = x.shape
         rank, fixed = self._input_checks[i]
         if len(shape) != rank or any(shape[axis] != size for axis, size in fixed):
