@@ -44,3 +44,7 @@ from gradiente.layers.wrappers import Bidirectional, TimeDistributed
 from gradiente.layers.lambda_layer import Lambda
 from gradiente.layers.preprocessing import Normalization, Rescaling
 from gradiente.layers.serialization import deserialize, serialize
+
+# Not a Keras name: the layer that records a keras.ops call on KerasTensors in a graph. The
+# import registers it with gradiente.ops (x + y on KerasTensors needs it).
+from gradiente.layers import op_layer as _op_layer  # noqa: E402

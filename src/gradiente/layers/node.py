@@ -52,6 +52,108 @@ class KerasTensor:
             "model.predict(x) or model(x) on real data."
         )
 
+    # Operators are keras.ops calls (as in Keras 3): on a KerasTensor they add an op's node
+    # to the graph (layers/op_layer.py) and return its KerasTensor.
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __truediv__(self, other):
+        return _ops().true_divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().true_divide(other, self)
+
+    def __floordiv__(self, other):
+        return _ops().floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops().floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops().mod(self, other)
+
+    def __rmod__(self, other):
+        return _ops().mod(other, self)
+
+    def __pow__(self, other):
+        return _ops().power(self, other)
+
+    def __rpow__(self, other):
+        return _ops().power(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __abs__(self):
+        return _ops().absolute(self)
+
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    # As Keras 3: `!=` is an op, `==` stays identity (KerasTensors are dict keys and list
+    # members throughout the graph code).
+    def __ne__(self, other):
+        return _ops().not_equal(self, other)
+
+    __hash__ = object.__hash__
+
+    def __and__(self, other):
+        return _ops().logical_and(self, other)
+
+    def __rand__(self, other):
+        return _ops().logical_and(other, self)
+
+    def __or__(self, other):
+        return _ops().logical_or(self, other)
+
+    def __ror__(self, other):
+        return _ops().logical_or(other, self)
+
+    def __xor__(self, other):
+        return _ops().logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _ops().logical_xor(other, self)
+
+    def __invert__(self):
+        return _ops().logical_not(self)
+
+    def __getitem__(self, key):
+        return _ops().get_item(self, key)
+
+    def __round__(self, ndigits=None):
+        return _ops().round(self, ndigits or 0)
+
 
 class Node:
     """One call of ``layer`` in a graph: KerasTensors in, KerasTensors out."""
@@ -77,6 +179,14 @@ class Node:
 
     def __repr__(self):
         return f"<Node of {self.layer.name}>"
+
+
+def _ops():
+    # Imported on use: gradiente.ops is a level below, but importing it here at module load
+    # would run before gradiente.ops finished importing when ops code imports layers.
+    from gradiente import ops
+
+    return ops
 
 
 def is_symbolic(inputs):

@@ -82,7 +82,8 @@ def format_row(fields, positions):
 def _layer_rows(layer, relevant, prefix, connections, show_trainable):
     """The row(s) of one layer: extra rows carry further "Connected to" entries."""
     params = layer.count_params() if layer.built else "0 (unused)"
-    fields = [f"{prefix}{layer.name} ({type(layer).__name__})", _output_shape(layer, relevant), params]
+    kind = getattr(layer, "_display_class", None) or type(layer).__name__  # an op: its own
+    fields = [f"{prefix}{layer.name} ({kind})", _output_shape(layer, relevant), params]
     extra = []
     if connections:
         inbound = _connections(layer, relevant)

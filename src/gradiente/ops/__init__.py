@@ -103,3 +103,9 @@ def convert_to_numpy(x):
 # Keras 3's sub-namespaces (keras.ops.nn.relu, `from keras.ops import numpy`), imported last:
 # their names resolve to the functions above.
 from gradiente.ops import core, image, math, nn, numpy  # noqa: E402
+
+# Every public function above also answers calls on KerasTensors (a Functional graph): see
+# ops/symbolic_dispatch.py. Done last, so each alias is wrapped once, as one object.
+from gradiente.ops import symbolic_dispatch as _symbolic_dispatch  # noqa: E402
+
+_symbolic_dispatch.install(globals(), modules=(linalg,))

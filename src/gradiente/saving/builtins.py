@@ -33,6 +33,10 @@ def classes(category):
         # under (GroupedQueryAttention, exported as GroupQueryAttention).
         for cls in list(found.values()):
             found.setdefault(cls.__name__, cls)
+        # keras.ops calls in a graph (x + y): not exported, but a Functional config holds them.
+        from gradiente.layers.op_layer import OpLayer
+
+        found["OpLayer"] = OpLayer
         return found
     if category == "optimizers":
         return {cls.__name__: cls for cls in optimizers.ALL.values()}
