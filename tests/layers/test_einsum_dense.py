@@ -132,3 +132,16 @@ def test_fit_replays_and_learns(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_a_saved_lora_einsum_dense_loads_with_the_merged_kernel(tmp_path):
+    # The file holds the merged kernel and no factors (as Keras saves them); the loader's
+    # weight check must still let the factors be created.
+    inputs = keras.Input(shape=(5, 8))
+    model = keras.Model(inputs, layers.EinsumDense("abc,cd->abd", (5, 6), lora_rank=2)(inputs))
+    model.layers[1].lora_kernel_b.assign(np.random.default_rng(0).random((2, 6)).astype("float32"))
+    x = np.random.default_rng(1).random((3, 5, 8)).astype("float32")
+    path = tmp_path / "lora.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)

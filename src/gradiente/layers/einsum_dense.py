@@ -6,9 +6,10 @@ import re
 
 from gradiente import activations, constraints, initializers, ops, regularizers
 from gradiente.initializers.random_initializers import VarianceScaling
-from gradiente.layers.dense import _check_lora_arguments, _constraint_config, _maybe
+from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
+from gradiente.layers.lora import LoraKernel
 
 
 def analyze_equation(equation, bias_axes, input_shape, output_shape):
@@ -73,7 +74,7 @@ def analyze_equation(equation, bias_axes, input_shape, output_shape):
     return kernel, bias, out, input_axes, output_axes, (in_spec, w_spec, out_spec, left)
 
 
-class EinsumDense(Layer):
+class EinsumDense(LoraKernel, Layer):
     """``activation(einsum(equation, inputs, kernel) + bias)``.
 
     ``equation`` is "ab,bc->ac"-like, optionally with "..." on the left of input and output
@@ -99,10 +100,7 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        _check_lora_arguments(lora_rank, lora_alpha)
-        self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
-        self.lora_enabled = False
+        self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
         kernel_shape, bias_shape, full, in_axes, out_axes, specs = analyze_equation(
@@ -125,21 +123,7 @@ class EinsumDense(Layer):
         right_elided = "..." in self.equation and not specs[3]
         self._plan = None if right_elided else _matmul_plan(specs, kernel_shape, bias_shape, self.bias_axes)
         self.built = True
-        if self.lora_rank:
-            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
-
-    @property
-    def kernel(self):
-        """The kernel the layer computes with (with LoRA: kernel + a @ b * alpha / rank)."""
-        if not self.built:
-            raise AttributeError(f"EinsumDense layer '{self.name}' is not built yet, so it has no "
-                                 "`kernel`: build it (or call it on data) first.")
-        if not self.lora_enabled:
-            return self._kernel
-        delta = ops.multiply(ops.matmul(self.lora_kernel_a, self.lora_kernel_b),
-                             self.lora_alpha / self.lora_rank)
-        kernel = ops.add(self._kernel, delta)
-        return kernel if kernel.dtype == self.compute_dtype else ops.cast(kernel, self.compute_dtype)
+        self._build_lora()
 
     def call(self, inputs, training=None):
         kernel = self.kernel
@@ -171,44 +155,6 @@ class EinsumDense(Layer):
         return tuple(analyze_equation(self.equation, self.bias_axes, input_shape,
                                       self.partial_output_shape)[2])
 
-    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
-        """Freeze the kernel and train ``a`` (kernel_shape[:-1] + (rank,)) @ ``b`` (rank,
-        kernel_shape[-1]) instead, as Keras 3's LoRA."""
-        if self.kernel_constraint:
-            raise ValueError("Lora is incompatible with kernel constraints. In order to enable lora on "
-                             "this layer, remove the `kernel_constraint` argument.")
-        if not self.built:
-            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
-        if self.lora_enabled:
-            raise ValueError("lora is already enabled. This can only be done once per layer.")
-        _check_lora_arguments(rank, lora_alpha, need_rank=True)
-        shape = self._kernel.shape
-        self.lora_kernel_a = self.add_weight("lora_kernel_a", tuple(shape[:-1]) + (rank,), dtype="float32",
-                                             initializer=initializers.get(a_initializer),
-                                             regularizer=self.kernel_regularizer)
-        self.lora_kernel_b = self.add_weight("lora_kernel_b", (rank, shape[-1]), dtype="float32",
-                                             initializer=initializers.get(b_initializer),
-                                             regularizer=self.kernel_regularizer)
-        self._kernel.trainable = False
-        self.lora_enabled = True
-        self.lora_rank = rank
-        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
-
-    # Saving as Keras: a file holds the merged kernel and no factors (see Dense).
-    def _saved_weight_value(self, variable):
-        if not self.lora_enabled:
-            return variable.data
-        if variable is self._kernel:
-            return self.kernel.data.astype(self._kernel.dtype, copy=False)
-        if variable is self.lora_kernel_a or variable is self.lora_kernel_b:
-            return None
-        return variable.data
-
-    def _after_weights_loaded(self):
-        if self.lora_enabled:
-            self.lora_kernel_a.data[...] = 0
-            self.lora_kernel_b.data[...] = 0
-
     def get_config(self):
         config = super().get_config()
         config.update(
@@ -224,9 +170,7 @@ class EinsumDense(Layer):
             kernel_constraint=_maybe(_constraint_config, self.kernel_constraint),
             bias_constraint=_maybe(_constraint_config, self.bias_constraint),
         )
-        if self.lora_rank:
-            config.update(lora_rank=self.lora_rank, lora_alpha=self.lora_alpha)
-        return config
+        return self._lora_config(config)
 
 
 def _matmul_plan(specs, kernel_shape, bias_shape, bias_axes):
