@@ -4,6 +4,10 @@ from gradiente import activations, constraints, initializers, ops, regularizers
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.layers.lora import LoraKernel
+# The primitive itself, not keras.ops's wrapper that looks for symbolic arguments: a layer's
+# call only ever sees real Tensors (graphs call it on placeholders), and this is the hottest
+# call of a one-sample predict.
+from gradiente.ops.neural import dense as _dense
 
 
 class Dense(LoraKernel, Layer):
@@ -69,8 +73,8 @@ class Dense(LoraKernel, Layer):
     def call(self, inputs):
         kernel = self.kernel
         if self._fused is not False:
-            return ops.dense(inputs, kernel, self.bias, activation=self._fused)
-        return self.activation(ops.dense(inputs, kernel, self.bias))
+            return _dense(inputs, kernel, self.bias, activation=self._fused)
+        return self.activation(_dense(inputs, kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
