@@ -18,23 +18,10 @@ only gradiente's times are printed (``pip install torch`` to compare).
 
 Both get the same number of threads, ``--threads`` (default 1).
 """
-import argparse
 import os
-import statistics
-import subprocess
 import sys
-import time
 
-
-def _threads_from_argv(default="1"):
-    if "--threads" in sys.argv[:-1]:
-        return sys.argv[sys.argv.index("--threads") + 1]
-    return default
-
-
-# BLAS and OpenMP read their thread counts when first loaded: set them before importing NumPy.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = _threads_from_argv()
+import torch_side_by_side as harness  # first: pins the BLAS threads before NumPy loads
 
 import numpy as np  # noqa: E402
 
@@ -130,87 +117,14 @@ def torch_epoch():
     return epoch
 
 
-def torch_server():
-    """Child process: read a line per epoch, answer with that epoch's seconds."""
-    try:
-        import torch
-    except ImportError:
-        print("NO-TORCH", flush=True)
-        return
-    torch.set_num_threads(int(_threads_from_argv()))
-    print(f"READY PyTorch {torch.__version__} ({torch.get_num_threads()} threads)", flush=True)
-    epoch, (x, y) = torch_epoch(), data()
-    for _ in sys.stdin:
-        print(f"TIME {timed(epoch, x, y)}", flush=True)
-
-
-class TorchChild:
-    """A PyTorch process kept alive between epochs, or None where PyTorch is not installed."""
-
-    @classmethod
-    def start(cls, threads):
-        env = {**os.environ, "GRADIENTE_MALLOC_TUNING": "0"}
-        proc = subprocess.Popen([sys.executable, __file__, "--torch-server", "--threads", str(threads)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        first = proc.stdout.readline().strip()
-        if not first.startswith("READY"):
-            proc.communicate()
-            return None
-        child = cls()
-        child.proc, child.label = proc, first[len("READY "):]
-        return child
-
-    def epoch(self):
-        self.proc.stdin.write("epoch\n")
-        self.proc.stdin.flush()
-        return float(self.proc.stdout.readline().split()[1])
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
-def timed(epoch, x, y):
-    start = time.perf_counter()
-    epoch(x, y)
-    return time.perf_counter() - start
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="epochs timed per library; the best is kept")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS / PyTorch threads, the same for both")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of one gradiente epoch")
-    parser.add_argument("--torch-server", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = harness.arguments(__doc__)
     if args.torch_server:
-        return torch_server()
-    child = TorchChild.start(args.threads)
+        return harness.serve(lambda _: (torch_epoch(), data()))
+    child = harness.TorchChild.start(__file__, args.threads)
     print(child.label if child else "PyTorch not installed (pip install torch): gradiente's times only")
     x, y = data()
-    ours_epoch = gradiente_epoch()
-    ours_epoch(x[:2000], y[:2000])  # warm-up: tracing, the replay check, buffer pools
-    if child:
-        child.epoch()               # the child's warm-up
-    if args.profile:
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.runcall(ours_epoch, x, y)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-    ours, theirs = [], []
-    for _ in range(args.repeats):
-        ours.append(timed(ours_epoch, x, y))
-        if child:
-            theirs.append(child.epoch())
-    line = f"{MODEL}: gradiente {min(ours):.2f} s"
-    if child:
-        # Paired: each epoch against PyTorch's epoch right after it, under the same conditions.
-        paired = statistics.median(a / b for a, b in zip(ours, theirs))
-        line += (f", PyTorch {min(theirs):.2f} s, ratio: best {min(ours) / min(theirs):.2f}, "
-                 f"paired median {paired:.2f} (target <= 1.0)")
-    print(line + f"  [best of {args.repeats} epochs, {args.threads} thread(s)]")
+    harness.compare(MODEL, "epoch", gradiente_epoch(), x, y, child, args, profile_rows=25)
     if child:
         child.close()
 
