@@ -200,7 +200,9 @@ class IterableData:
     def __init__(self, source, steps=None):
         self.source = source
         self.is_sequence = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self.is_dataset = is_dataset(source)
         self._steps = steps
+        self._iterator, self._seen = None, 0  # a Dataset's pass that steps_per_epoch continues
         self.n = None
         self.names = None      # the model's output names, to order dict targets
         self.y_layout = None   # the structure of the latest batch's targets
@@ -210,11 +212,15 @@ class IterableData:
             return self._steps
         if self.is_sequence:
             return len(self.source)
+        if self.is_dataset and self.source.cardinality() >= 0:
+            return int(self.source.cardinality())
         return None
 
     def batches(self, shuffle=False, steps=None):
         steps = steps or self.steps()
-        if self.is_sequence:
+        if self.is_dataset:
+            items = self._dataset_items(steps)
+        elif self.is_sequence:
             order = backend.rng().permutation(len(self.source)) if shuffle else np.arange(len(self.source))
             items = (self.source[int(i)] for i in order[:steps])
         else:
@@ -227,6 +233,32 @@ class IterableData:
                 self.y_layout = ("dict", list(self.names))
             yield x, ys, sw
 
+    def _dataset_items(self, steps):
+        """A Dataset's batches. With ``steps_per_epoch`` set, as Keras: each epoch continues
+        the previous epoch's pass, and a new pass starts once the dataset is used up (a warning
+        if an epoch wanted more). Otherwise (or for a peek) a fresh pass."""
+        if self._steps is None or steps != self._steps:
+            yield from (iter(self.source) if steps is None else _take(self.source, steps))
+            return
+        known = int(self.source.cardinality())
+        known = known if known >= 0 else None
+        if self._iterator is None:
+            self._iterator, self._seen = iter(self.source), 0
+        for _ in range(steps):
+            if known is not None and self._seen >= known:
+                _warn_ran_out()
+                break
+            try:
+                item = next(self._iterator)
+            except StopIteration:
+                _warn_ran_out()
+                self._iterator = None
+                return
+            self._seen += 1
+            yield item
+        if known is not None and self._seen >= known:
+            self._iterator = None
+
     def align_targets(self, names):
         self.names = names
 
@@ -237,6 +269,13 @@ class IterableData:
     def on_epoch_end(self):
         if self.is_sequence and hasattr(self.source, "on_epoch_end"):
             self.source.on_epoch_end()
+
+
+def _warn_ran_out():
+    warnings.warn(
+        "Your input ran out of data; interrupting training. Make sure that your dataset or "
+        "generator can generate at least `steps_per_epoch * epochs` batches. You may need to "
+        "use the `.repeat()` function when building your dataset.", UserWarning, stacklevel=4)
 
 
 def _take(iterator, n):
@@ -273,7 +312,15 @@ def _align(ys, keys, names):
 
 def is_iterable_source(x):
     return not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) and not hasattr(x, "to_numpy") and (
-        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__")))
+        hasattr(x, "__next__") or (hasattr(x, "__getitem__") and hasattr(x, "__len__"))
+        or is_dataset(x))
+
+
+def is_dataset(x):
+    """A gradiente.data.Dataset (re-iterable: each epoch is a fresh pass)."""
+    from gradiente.data.dataset import Dataset
+
+    return isinstance(x, Dataset)
 
 
 def check_verbose(verbose):
@@ -310,6 +357,8 @@ def check_steps(steps, what):
 
 def make_data(model, x, y, sample_weight, batch_size, steps=None, name="x", purpose="training",
               steps_name="steps"):
+    if is_dataset(x):
+        _check_dataset_args(x, y, sample_weight, batch_size, steps, purpose, steps_name)
     if batch_size is None:
         batch_size = 32
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
@@ -320,6 +369,26 @@ def make_data(model, x, y, sample_weight, batch_size, steps=None, name="x", purp
             raise ValueError("When x is a generator or a PyDataset, y must be None: the batches carry the targets.")
         return IterableData(x, steps)
     return ArrayData(model, x, y, sample_weight, int(batch_size), name, purpose)
+
+
+def _check_dataset_args(dataset, y, sample_weight, batch_size, steps, purpose, steps_name):
+    """What Keras refuses with a dataset, plus an endless one without a number of steps
+    (Keras would loop forever)."""
+    for value, arg, what in ((y, "y", "the targets"), (sample_weight, "sample_weights", "the sample weights")):
+        if value is not None:
+            raise ValueError(
+                f"When providing `x` as a gradiente.data.Dataset, `{arg}` should not be passed. "
+                f"Instead, {what} should be included as part of the gradiente.data.Dataset.")
+    # fit hands the validation data its training batch size: only the user's own is refused.
+    if batch_size is not None and purpose != "validation":
+        raise ValueError(
+            f"Do not pass `batch_size` (received batch_size={batch_size!r}) when `x` is a "
+            "gradiente.data.Dataset: the dataset's own batches are used; set their size with "
+            "`dataset.batch(batch_size)`.")
+    if steps is None and dataset.cardinality() == -1:
+        raise ValueError(
+            f"The dataset is infinite (e.g. made with `.repeat()`), so `{steps_name}` must say "
+            f"how many batches make one pass; received {steps_name}=None.")
 
 
 def check_inputs(model, data):
