@@ -211,6 +211,12 @@ class Model(Trainer, Layer):
             return Functional.from_config(config, custom_objects=custom_objects)
         return cls(**config)
 
+    def __reduce__(self):
+        # Keras 3 pickles a model as its .keras archive; copy.deepcopy goes through here too.
+        from gradiente.saving.pickling import reduce_model
+
+        return reduce_model(self)
+
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write the whole model (``.keras``): architecture, weights, compile arguments and
         optimizer state, atomically."""
@@ -235,6 +241,14 @@ class Model(Trainer, Layer):
         from gradiente.saving import model_to_json
 
         return model_to_json(self, **kwargs)
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Write the inference graph for serving, as Keras 3's ``Model.export``. Only
+        ``format="onnx"`` can be written (``opset_version=`` optional); Keras's default
+        "tf_saved_model" and its other formats need TensorFlow or PyTorch and are refused."""
+        from gradiente.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
 
 
 def _functional_arguments(args, kwargs):
