@@ -62,11 +62,35 @@ def test_out_of_range_and_non_integer_ids_fail_clearly_in_a_replay():
         model.fit(xf, y, epochs=1, batch_size=32, shuffle=False, verbose=0)
 
 
-def test_mask_zero_stays_eager():
-    assert layers.Embedding(5, 2).traceable and not layers.Embedding(5, 2, mask_zero=True).traceable
+def _padded(x, seed=1):
+    """Each row padded with 0 after its own random length (1 to 12 ids)."""
+    lengths = np.random.default_rng(seed).integers(1, 13, size=len(x))
+    x = x.copy()
+    x[np.arange(12)[None] >= lengths[:, None]] = 0
+    return x
+
+
+def test_mask_zero_replays_with_each_batchs_own_mask():
     x, y = _data()
-    x[:, 8:] = 0
-    model = _model(mask_zero=True)
+    x = _padded(x)
+    replayed, eager = _model(mask_zero=True), _model(mask_zero=True)
+    _fit(replayed, x, y, run_eagerly=False)
+    _fit(eager, x, y, run_eagerly=True)
+    # The masked mean reads the mask through ops, so every batch's padding is its own.
+    assert any(r is not None for r in replayed._compiled_step.replays.values())
+    for a, b in zip(replayed.get_weights(), eager.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_mask_read_as_numpy_keeps_the_step_eager():
+    """An LSTM reads its mask as a NumPy array outside the ops: replaying would keep the
+    traced batch's padding, so the trace is marked and every step runs eagerly."""
+    x, y = _data()
+    x = _padded(x)
+    keras.utils.set_random_seed(3)
+    inputs = keras.Input((12,), dtype="int32")
+    h = layers.LSTM(4)(layers.Embedding(50, 8, mask_zero=True)(inputs))
+    model = keras.Model(inputs, layers.Dense(2)(h))
     _fit(model, x, y, run_eagerly=False)
-    # Not traced at all: the step runs eagerly from the start.
-    assert getattr(model, "_compiled_step", None) is None
+    replays = model._compiled_step.replays
+    assert replays and all(r is None for r in replays.values())

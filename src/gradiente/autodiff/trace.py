@@ -35,6 +35,7 @@ class Trace:
         self.variables = []   # (slot, Variable)
         self.program = []     # (op, argument slots, params, output slot)
         self.float_outputs = set()  # slots that can carry a gradient (the tape's rule)
+        self.unreplayable = None    # why not, once a traced value was read outside the ops
 
     def __enter__(self):
         ACTIVE_TRACES.append(self)
@@ -84,10 +85,30 @@ class Trace:
             raise TraceError("the value was not produced by a recorded op")
         return slot
 
+    def read_on_host(self, data, reason):
+        """Note that ``data`` is used by NumPy code outside the ops: if it is a traced value
+        (a batch array or an op's result), whatever that code derives would be replayed as
+        this batch's constant, so the step must not be replayed."""
+        slot = self._slot_of.get(id(data))
+        if slot is not None and self.template[slot] is None and self.unreplayable is None:
+            self.unreplayable = reason
+
     def compile(self, target, sources, outputs):
         """A Replay computing ``target``'s value, its gradient with respect to each Variable
         in ``sources``, and the values of ``outputs``."""
+        if self.unreplayable is not None:
+            raise TraceError(f"a traced value was read outside the ops: {self.unreplayable}")
         return Replay(self, self.slot(target), sources, [self.slot(o) for o in outputs])
+
+
+def host_array(value, reason="read as a NumPy array", dtype=None):
+    """``value`` (a Tensor or array-like) as a NumPy array for code outside the ops; while
+    a step is traced, a traced value read this way keeps that step from being replayed
+    (``Trace.read_on_host``). Costs one list check when nothing is traced."""
+    data = value.data if isinstance(value, Tensor) else value
+    for trace in ACTIVE_TRACES:
+        trace.read_on_host(data, reason)
+    return np.asarray(data, dtype=dtype)
 
 
 class Replay:

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from gradiente import activations, constraints, initializers, ops, regularizers
+from gradiente.autodiff.trace import host_array
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.primitive import primitive
@@ -200,7 +201,7 @@ class Softmax(_Elementwise):
     def call(self, inputs, mask=None):
         keep = None
         if mask is not None:
-            keep = self._keep(np.asarray(mask.data if isinstance(mask, ops.Tensor) else mask), inputs.shape)
+            keep = self._keep(host_array(mask, "Softmax's mask"), inputs.shape)
             # -1e9 fits float32 and float64; float16 needs a smaller stand-in for -inf.
             large = -3e4 if inputs.dtype == np.float16 else -1e9
             inputs = ops.add(inputs, np.where(keep, 0.0, large).astype(inputs.dtype))

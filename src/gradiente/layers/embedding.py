@@ -87,13 +87,10 @@ class Embedding(Layer):
             regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
         self.built = True
 
-    @property
-    def traceable(self):
-        # The lookup is one primitive on the batch's ids, so a replay feeds it new ids. The
-        # mask of mask_zero=True is an op too, but some layers read masks as NumPy arrays
-        # outside the ops (layers/masks.py, merging, Softmax), which a replay would bake in
-        # from the traced batch: with a mask, the step stays eager.
-        return not self.mask_zero
+    # The lookup is one primitive on the batch's ids, and mask_zero's mask one op on them,
+    # so a replay feeds both new ids. A layer that reads the mask as NumPy instead (masks.
+    # mask_array) marks the trace, and that step stays eager.
+    traceable = True
 
     def call(self, inputs):
         return embedding_lookup(self.embeddings, inputs, layer_name=self.name)

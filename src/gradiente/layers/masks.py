@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
+from gradiente.autodiff.trace import host_array
 from gradiente.layers.node import KerasTensor
 from gradiente.utils.nest import flatten, map_structure, pack_like
 
@@ -44,10 +45,12 @@ def has_mask(mask):
 
 
 def mask_array(mask):
-    """The mask as a NumPy boolean array (or None)."""
+    """The mask as a NumPy boolean array (or None). NumPy code on a mask is invisible to a
+    trace, so a traced step that reads one this way stays eager; layers that want ``fit``
+    to replay them with masks use ops on the mask Tensor instead."""
     if mask is None:
         return None
-    return np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+    return host_array(mask, "a mask", dtype=bool)
 
 
 def populate_named_masks(layer, tensor_args, kwargs, accepted):

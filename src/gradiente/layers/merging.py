@@ -14,6 +14,7 @@ import numpy as np
 from gradiente import ops
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer
+from gradiente.layers.masks import mask_array
 from gradiente.layers.node import KerasTensor
 
 
@@ -25,7 +26,7 @@ def _source(tensor):
 
 
 def _mask_array(mask):
-    return None if mask is None else np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+    return mask_array(mask)
 
 
 def _check_masks(layer, inputs, mask):

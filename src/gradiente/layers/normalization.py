@@ -10,6 +10,7 @@ would cost about ten tape records and as many passes over the activations.
 import numpy as np
 
 from gradiente import backend, constraints, initializers, ops, regularizers
+from gradiente.autodiff.trace import host_array
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.normalization import normalize, rms_normalize
@@ -197,7 +198,7 @@ class BatchNormalization(_Normalization):
         over the unmasked positions only (count + backend epsilon), then every position is
         normalized with them and the moving statistics follow them."""
         axes = self._reduce_axes
-        keep = np.broadcast_to(np.asarray(getattr(mask, "data", mask), dtype=bool)[..., None], inputs.shape)
+        keep = np.broadcast_to(host_array(mask, f"the mask of {self.name}", dtype=bool)[..., None], inputs.shape)
         weight = keep.astype(inputs.dtype)
         count = weight.sum(axis=axes, keepdims=True) + backend.epsilon()
         mean = ops.divide(ops.sum(ops.multiply(inputs, weight), axis=axes, keepdims=True), count)

@@ -177,13 +177,15 @@ class GlobalAveragePooling1D(GlobalPooling):
     def call(self, inputs, mask=None):
         if mask is None:
             return ops.mean(inputs, axis=self._axes, keepdims=self.keepdims)
-        keep = np.asarray(getattr(mask, "data", mask), dtype=bool)
-        keep = keep[:, :, None] if self.data_format == "channels_last" else keep[:, None, :]
+        # Ops on the mask Tensor, so fit's replayed step reads each batch's mask.
+        keep = ops.cast(mask, "bool")
+        keep = ops.expand_dims(keep, -1 if self.data_format == "channels_last" else 1)
         total = ops.sum(ops.where(keep, inputs, np.zeros((), dtype=inputs.dtype)), axis=self._axes,
                         keepdims=self.keepdims)
+        count = ops.sum(ops.cast(keep, inputs.dtype), axis=self._axes, keepdims=self.keepdims)
         # A sequence with every step masked gives 0/0 = nan, as in Keras.
         with np.errstate(invalid="ignore", divide="ignore"):
-            return ops.divide(total, keep.sum(axis=self._axes[0], keepdims=self.keepdims).astype(inputs.dtype))
+            return ops.divide(total, count)
 
     def compute_mask(self, inputs, mask=None):
         return None

@@ -1,8 +1,7 @@
 """Wrappers: TimeDistributed (a layer or model applied to every time step) and Bidirectional
 (a recurrent layer run forwards and backwards, outputs merged)."""
-import numpy as np
-
 from gradiente import ops
+from gradiente.autodiff.trace import host_array
 from gradiente.layers.call_spec import call_signature
 from gradiente.layers.layer import Layer
 from gradiente.utils.nest import flatten
@@ -62,7 +61,7 @@ class TimeDistributed(Layer):
         merged = ops.reshape(inputs, (batch * steps,) + shape[2:])
         kwargs = {"training": training}
         if mask is not None and call_signature(type(self.layer))[1]:  # its call takes a mask
-            mask = np.asarray(getattr(mask, "data", mask))
+            mask = host_array(mask, f"the mask of {self.name}")
             if mask.ndim < 2 or mask.shape[:2] != (batch, steps):
                 raise ValueError(
                     f"TimeDistributed layer '{self.name}': the mask of shape {mask.shape} does not "

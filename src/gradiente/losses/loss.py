@@ -10,6 +10,7 @@ import numpy as np
 
 from gradiente import backend, ops
 from gradiente.autodiff.tensor import Tensor, convert_to_tensor
+from gradiente.autodiff.trace import host_array
 from gradiente.utils import naming
 
 REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
@@ -107,7 +108,7 @@ def _mask_for(losses, y_pred):
 def _mask_values(mask):
     if mask is None:
         return None
-    return np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool)
+    return host_array(mask, "the mask the loss weights by", dtype=bool)
 
 
 def _like(y_true, y_pred):

@@ -4,6 +4,7 @@ import numpy as np
 
 from gradiente import ops
 from gradiente.autodiff.tensor import Tensor
+from gradiente.autodiff.trace import host_array
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.layers.recurrent.cells import _DropoutCell
@@ -154,7 +155,7 @@ class RNN(Layer):
                 f"Layer '{self.name}' received a sequence with no time steps: {tuple(inputs.shape)}.")
         states = self._initial_states(initial_state, batch)
         if mask is not None:
-            mask = np.asarray(getattr(mask, "data", mask), dtype=bool).reshape(batch, steps)
+            mask = host_array(mask, f"the mask of {self.name}", dtype=bool).reshape(batch, steps)
             if mask.all():
                 mask = None
         if self.go_backwards and mask is not None:
