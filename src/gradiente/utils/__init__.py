@@ -4,6 +4,7 @@ from gradiente.utils.data import (
     PyDataset, Sequence, normalize, pack_x_y_sample_weight, to_categorical, train_validation_split,
     unpack_x_y_sample_weight,
 )
+from gradiente.utils.sequence_utils import pad_sequences
 
 
 def __getattr__(name):
@@ -18,6 +19,11 @@ def __getattr__(name):
 
         return getattr(gradiente.saving, name)
     # The image helpers import Pillow (optional) only when called.
+    # The Dataset-making helpers import gradiente.data only when asked for.
+    if name in _DATASET_NAMES:
+        import importlib
+
+        return getattr(importlib.import_module(_DATASET_NAMES[name]), name)
     if name in _IMAGE_NAMES:
         from gradiente.utils import image_utils
 
@@ -28,6 +34,9 @@ def __getattr__(name):
 _SAVING_NAMES = ("CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
                  "get_registered_object", "register_keras_serializable", "serialize_keras_object",
                  "deserialize_keras_object")
+_DATASET_NAMES = {
+    "timeseries_dataset_from_array": "gradiente.utils.timeseries_dataset_utils",
+}
 _IMAGE_NAMES = ("array_to_img", "img_to_array", "load_img", "save_img")
 
 
