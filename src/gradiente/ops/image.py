@@ -11,6 +11,7 @@ KERAS_NAMES = (
     "perspective_transform", "reconstruct_patches", "resize", "rgb_to_grayscale", "rgb_to_hsv",
     "scale_and_translate", "sobel_edges", "ssim",
 )
-_SOURCES = ("gradiente.ops.image_patches",)  # the modules that implement the image ops
+_SOURCES = ("gradiente.ops.image_patches", "gradiente.ops.image_resize", "gradiente.ops.image_affine",
+            "gradiente.ops.image_crop_pad", "gradiente.ops.image_color")  # the modules that implement the image ops
 
 __getattr__, __dir__ = _namespace(__name__, KERAS_NAMES, _SOURCES)

@@ -1,0 +1,200 @@
+"""``keras.ops.image.affine_transform`` and ``map_coordinates``: sampling an image at
+computed source positions.
+
+The image is extended beyond its edges by ``fill_mode`` (Keras's NumPy/JAX rule: the
+integer pixel grid is extended first, then interpolated), with, along one axis of ``a b c d``:
+constant ``k k | a b c d | k k``, nearest ``a a | a b c d | d d``, wrap ``c d | a b c d | a b``,
+mirror ``c b | a b c d | c b``, reflect ``b a | a b c d | d c``. Nearest rounds half up;
+bilinear blends the four surrounding pixels. The sampling is linear in the image, so the
+VJP adds each output gradient back to the pixels it was read from, by the same weights.
+"""
+import numpy as np
+
+from gradiente.autodiff.tensor import Tensor, to_array
+from gradiente.ops.image_layout import to_nhwc
+from gradiente.ops.primitive import primitive
+
+INTERPOLATIONS = ("nearest", "bilinear")
+FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
+
+
+def extend_index(i, n, fill_mode):
+    """Integer indices ``i`` (any ints) into an axis of length ``n``: (index in [0, n), valid)."""
+    if fill_mode == "nearest":
+        return np.clip(i, 0, n - 1), None
+    if fill_mode == "wrap":
+        return np.mod(i, n), None
+    if fill_mode == "mirror":
+        if n == 1:
+            return np.zeros_like(i), None
+        period = 2 * n - 2
+        j = np.mod(i, period)
+        return np.where(j >= n, period - j, j), None
+    if fill_mode == "reflect":
+        j = np.mod(i, 2 * n)
+        return np.where(j >= n, 2 * n - 1 - j, j), None
+    valid = (i >= 0) & (i < n)
+    return np.clip(i, 0, n - 1), valid
+
+
+def sampling_plan(coords, shape, order, fill_mode):
+    """For float source positions ``coords`` (one array per axis of ``shape``, all of one
+    shape), the reads that interpolate them: a list of (flat index, weight, valid or None)."""
+    if order == 0:
+        corners = [[(np.floor(c + 0.5).astype(np.int64), None)] for c in coords]
+    else:
+        corners = []
+        for c in coords:
+            lo = np.floor(c)
+            frac = c - lo
+            lo = lo.astype(np.int64)
+            corners.append([(lo, 1.0 - frac), (lo + 1, frac)])
+    reads = [((), 1.0, None)]
+    for axis, options in enumerate(corners):
+        n = shape[axis]
+        step = []
+        for idx, w, valid in reads:
+            for i, wi in options:
+                j, ok = extend_index(i, n, fill_mode)
+                step.append((idx + (j,), w if wi is None else w * wi,
+                             ok if valid is None else (valid if ok is None else valid & ok)))
+        reads = step
+    plan = []
+    for idx, w, valid in reads:
+        flat = np.ravel_multi_index(idx, shape)
+        plan.append((flat, w, valid))
+    return plan
+
+
+def _gather(x_flat, plan, fill_value, out_shape):
+    """``x_flat``: (N, C) pixels; each plan entry reads (M,) indices; result ``out_shape``."""
+    out = None
+    fill = np.asarray(fill_value, dtype=x_flat.dtype)
+    for flat, w, valid in plan:
+        values = x_flat[flat.reshape(-1)]
+        if valid is not None:
+            values = np.where(valid.reshape(-1, 1), values, fill)
+        if not np.isscalar(w):  # nearest reads one pixel with weight 1
+            values = values * w.reshape(-1, 1).astype(x_flat.dtype)
+        out = values if out is None else out + values
+    return out.reshape(out_shape)
+
+
+def _scatter(g_flat, plan, n_pixels):
+    """Adjoint of ``_gather`` (fill values carry no gradient): (M, C) -> (N, C)."""
+    grad = np.zeros((n_pixels, g_flat.shape[1]), dtype=g_flat.dtype)
+    for flat, w, valid in plan:
+        weight = np.broadcast_to(np.asarray(w, dtype=g_flat.dtype), flat.shape).reshape(-1)
+        if valid is not None:
+            weight = weight * valid.reshape(-1)
+        index = flat.reshape(-1)
+        for c in range(g_flat.shape[1]):
+            grad[:, c] += np.bincount(index, weights=g_flat[:, c] * weight, minlength=n_pixels)
+    return grad
+
+
+def _affine_coords(transform, height, width):
+    """Source (row, col) positions of every output pixel, each (B, H, W)."""
+    t = transform.astype(np.float64)
+    y, x = np.meshgrid(np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64), indexing="ij")
+    a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, i, None, None] for i in range(8))
+    k = c0 * x + c1 * y + 1.0
+    return (b0 * x + b1 * y + b2) / k, (a0 * x + a1 * y + a2) / k
+
+
+def _affine_plan(shape, transform, interpolation, fill_mode):
+    batch, height, width = shape[:3]
+    coords = _affine_coords(transform, height, width)
+    plan = sampling_plan(coords, (height, width), INTERPOLATIONS.index(interpolation), fill_mode)
+    offset = (np.arange(batch) * (height * width))[:, None, None]  # each image reads only itself
+    return [(flat + offset, w, valid) for flat, w, valid in plan]
+
+
+@primitive
+def affine_transform_nhwc(x, transform, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
+    """x (B, H, W, C), transform (B, 8) -> (B, H, W, C)."""
+    plan = _affine_plan(x.shape, transform, interpolation, fill_mode)
+    return _gather(x.reshape(-1, x.shape[-1]), plan, fill_value, x.shape)
+
+
+@affine_transform_nhwc.defvjp
+def _(g, ans, needs, x, transform, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
+    # As in Keras, no gradient reaches the transform.
+    if not needs[0]:
+        return None, None
+    plan = _affine_plan(x.shape, transform, interpolation, fill_mode)
+    n = x.shape[0] * x.shape[1] * x.shape[2]
+    return _scatter(g.reshape(-1, g.shape[-1]), plan, n).reshape(x.shape), None
+
+
+def _check_choice(fn, name, value, options):
+    if value not in options:
+        raise ValueError(f"{fn}: invalid value for argument `{name}`. Expected one of {options}. "
+                         f"Received: {name}={value!r}")
+
+
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
+                     data_format=None):
+    """Images (batch?, H, W, C) and transforms (batch?, 8) -> images of the same shape.
+
+    A row ``[a0, a1, a2, b0, b1, b2, c0, c1]`` maps each output pixel (x, y) (column, row)
+    to the input position ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1
+    (TensorFlow's projective rule; Keras's other backends take c0 = c1 = 0). Differentiable
+    with respect to the images, not the transform.
+    """
+    _check_choice("affine_transform", "interpolation", interpolation, INTERPOLATIONS)
+    _check_choice("affine_transform", "fill_mode", fill_mode, FILL_MODES)
+    x, restore = to_nhwc(images, data_format, "affine_transform")
+    t = transform.data if isinstance(transform, Tensor) else to_array(transform)
+    if t.ndim not in (1, 2) or t.shape[-1] != 8:
+        raise ValueError("affine_transform: invalid transform: expected shape (8,) (one transform) or "
+                         f"(batch, 8). Received: transform.shape={tuple(t.shape)}")
+    if t.ndim == 1:
+        t = t[None]
+    if t.shape[0] != x.shape[0]:
+        raise ValueError(f"affine_transform: {t.shape[0]} transforms for a batch of {x.shape[0]} images.")
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"affine_transform: images must be floating point, received {x.data.dtype}; "
+                        "cast them first (e.g. ops.cast(images, 'float32')).")
+    transform = transform if isinstance(transform, Tensor) and transform.ndim == 2 else Tensor(t)
+    out = affine_transform_nhwc(x, transform, interpolation=interpolation, fill_mode=fill_mode,
+                                fill_value=float(fill_value))
+    return restore(out)
+
+
+@primitive
+def map_coordinates_op(x, coordinates, order=1, fill_mode="constant", fill_value=0.0):
+    """x (any rank n), coordinates (n, ...) -> values at those positions, shape coordinates.shape[1:]."""
+    plan = sampling_plan(list(coordinates.astype(np.float64)), x.shape, order, fill_mode)
+    return _gather(x.reshape(-1, 1), plan, fill_value, coordinates.shape[1:])
+
+
+@map_coordinates_op.defvjp
+def _(g, ans, needs, x, coordinates, order=1, fill_mode="constant", fill_value=0.0):
+    if not needs[0]:
+        return None, None
+    plan = sampling_plan(list(coordinates.astype(np.float64)), x.shape, order, fill_mode)
+    return _scatter(g.reshape(-1, 1), plan, x.size).reshape(x.shape), None
+
+
+def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0.0):
+    """Values of ``inputs`` (rank n) at ``coordinates`` (n, ...), by nearest (order 0) or
+    linear (order 1) interpolation, positions outside extended by ``fill_mode``."""
+    x = inputs if isinstance(inputs, Tensor) else Tensor(to_array(inputs))
+    c = coordinates.data if isinstance(coordinates, Tensor) else to_array(coordinates)
+    if c.ndim < 2:
+        raise ValueError("map_coordinates: invalid coordinates rank: expected at least rank 2. "
+                         f"Received input with shape: {tuple(c.shape)}")
+    if c.shape[0] != x.ndim:
+        raise ValueError("map_coordinates: first dim of `coordinates` must be the same as the rank of `inputs`. "
+                         f"Received inputs with shape: {tuple(x.shape)} and coordinate leading dim of {c.shape[0]}")
+    _check_choice("map_coordinates", "fill_mode", fill_mode, FILL_MODES)
+    if order not in (0, 1):
+        raise ValueError(f"map_coordinates: invalid value for argument `order`. Expected one of [0, 1]. "
+                         f"Received: order={order!r}")
+    if x.size == 0:
+        raise ValueError(f"map_coordinates: `inputs` is empty (shape {tuple(x.shape)}).")
+    if x.data.dtype.kind != "f":
+        out = map_coordinates_op.forward(x.data.astype(np.float32), c, order, fill_mode, float(fill_value))
+        return Tensor(out.astype(x.data.dtype))
+    return map_coordinates_op(x, Tensor(c), order=order, fill_mode=fill_mode, fill_value=float(fill_value))
