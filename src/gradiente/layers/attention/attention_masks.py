@@ -3,6 +3,8 @@
 Everything is made with ops (or from shapes only), so a traced ``fit`` step replays it with
 the next batch's masks instead of baking this batch's in as constants.
 """
+import contextlib
+
 import numpy as np
 
 from gradiente import ops
@@ -60,3 +62,20 @@ def masked_softmax(scores, mask=None, axis=-1):
     else:
         probs = ops.softmax(scores, axis=axis[0] if isinstance(axis, tuple) else axis)
     return ops.where(mask, probs, np.zeros((), dtype=probs.dtype))
+
+
+@contextlib.contextmanager
+def masks_detached(*tensors):
+    """Calls the projections without the inputs' masks: the layer has already combined them
+    into its attention mask, as Keras takes them off before projecting (so the projection
+    layers warn about no dropped mask). Restored afterwards, so the caller's tensors keep
+    theirs (Keras clears them for good; a later layer reading the same tensor would then see
+    no mask, a side effect not worth copying)."""
+    saved = [(t, t._keras_mask) for t in tensors if getattr(t, "_keras_mask", None) is not None]
+    for t, _ in saved:
+        t._keras_mask = None
+    try:
+        yield
+    finally:
+        for t, m in saved:
+            t._keras_mask = m

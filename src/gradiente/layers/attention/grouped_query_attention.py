@@ -5,7 +5,7 @@ import math
 
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.attention.attention_masks import (combine_attention_mask, expand_for_scores,
-                                                        masked_softmax)
+                                                        masked_softmax, masks_detached)
 from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.einsum_dense import EinsumDense
@@ -128,10 +128,11 @@ class GroupedQueryAttention(Layer):
         if not causal_only:
             mask = combine_attention_mask(query.shape[1], value.shape[1], query_mask, value_mask, key_mask,
                                           attention_mask, use_causal_mask, self.sliding_window)
-        gate = self._gate_dense(query) if self.use_gate else None
-        q = self._query_dense(query)   # (B, T, Nq, h)
-        k = self._key_dense(key)       # (B, S, Nkv, h)
-        v = self._value_dense(value)   # (B, S, Nkv, h)
+        with masks_detached(query, value, key):
+            gate = self._gate_dense(query) if self.use_gate else None
+            q = self._query_dense(query)   # (B, T, Nq, h)
+            k = self._key_dense(key)       # (B, S, Nkv, h)
+            v = self._value_dense(value)   # (B, S, Nkv, h)
         if self._dropout_layer is None and not return_attention_scores:
             if mask is not None:
                 mask = expand_for_scores(mask, 4)

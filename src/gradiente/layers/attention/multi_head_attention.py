@@ -5,7 +5,7 @@ import string
 
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.attention.attention_masks import (combine_attention_mask, expand_for_scores,
-                                                        masked_softmax)
+                                                        masked_softmax, masks_detached)
 from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.einsum_dense import EinsumDense
@@ -46,21 +46,37 @@ class MultiHeadAttention(Layer):
     Kernels: query/key (dim, heads, key_dim), value (dim_v, heads, value_dim),
     attention_output (heads, value_dim, dim). Masks: a query mask (batch, T), value/key masks
     (batch, S) and ``attention_mask`` (batch, T, S), True where attention is allowed, are
-    combined by AND, with a causal mask when ``use_causal_mask``.
+    combined by AND, with a causal mask when ``use_causal_mask`` and the symmetric band
+    |t - s| < ``sliding_window``. ``use_gate`` multiplies each head's output by a sigmoid
+    projection of the query (EinsumDense ``gate``) before the output projection.
     """
     supports_masking = True
 
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
-                 attention_axes=None, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 attention_axes=None, sliding_window=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, seed=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         for name, value, optional in (("num_heads", num_heads, False), ("key_dim", key_dim, False),
                                       ("value_dim", value_dim, True)):
             if (value is not None or not optional) and (
                     not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 raise ValueError(f"Received an invalid value for argument `{name}`, expected a positive "
                                  f"integer{' or `None`' if optional else ''}. Received: {name}={value}")
-        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if sliding_window is not None and (
+                not isinstance(sliding_window, int) or isinstance(sliding_window, bool) or sliding_window <= 0):
+            raise ValueError("`sliding_window` must be `None` or a positive integer. "
+                             f"Received: sliding_window={sliding_window}")
+        if flash_attention:
+            # Keras's NumPy and TensorFlow backends have no flash attention either.
+            raise ValueError("MultiHeadAttention: flash attention is not supported by gradiente (as by "
+                             "Keras's NumPy backend); the standard computation keeps O(T*S) memory "
+                             "per head once. Use flash_attention=None or False.")
+        # Keras hands the activity regularizer to the four projections, not to this layer.
+        super().__init__(**kwargs)
+        self._activity_regularizer = regularizers.get(activity_regularizer)
+        self._sliding_window, self._flash_attention = sliding_window, False
+        self._use_gate = bool(use_gate)
         self._num_heads, self._key_dim = num_heads, key_dim
         self._value_dim = value_dim if value_dim else key_dim
         if not 0.0 <= float(dropout) < 1.0:
@@ -97,6 +113,8 @@ class MultiHeadAttention(Layer):
     value_dim = property(lambda self: self._value_dim)
     dropout = property(lambda self: self._dropout)
     use_bias = property(lambda self: self._use_bias)
+    use_gate = property(lambda self: self._use_gate)
+    sliding_window = property(lambda self: self._sliding_window)
     attention_axes = property(lambda self: self._attention_axes)
     query_dense = property(lambda self: self._query_dense)
     key_dense = property(lambda self: self._key_dense)
@@ -112,14 +130,15 @@ class MultiHeadAttention(Layer):
         return dict(kernel_initializer=initializers.get(initializers.serialize(self._kernel_initializer)),
                     bias_initializer=initializers.get(initializers.serialize(self._bias_initializer)),
                     kernel_regularizer=self._kernel_regularizer, bias_regularizer=self._bias_regularizer,
+                    activity_regularizer=self._activity_regularizer,
                     kernel_constraint=self._kernel_constraint, bias_constraint=self._bias_constraint,
                     dtype=self.dtype)
 
-    def _projection_layer(self, rank, bound, last_dims, name):
+    def _projection_layer(self, rank, bound, last_dims, name, activation=None):
         equation, bias_axes, out_rank = _projection(rank - 1, bound, len(last_dims))
         return EinsumDense(equation, output_shape=[None] * (out_rank - 1 - len(last_dims)) + list(last_dims),
                            bias_axes=bias_axes if self._use_bias else None, name=name,
-                           **self._sublayer_kwargs())
+                           activation=activation, **self._sublayer_kwargs())
 
     def build(self, query_shape, value_shape, key_shape=None):
         # Keras's build config for several shapes: rebuilt from them by deserialize.
@@ -135,6 +154,10 @@ class MultiHeadAttention(Layer):
         self._query_dense.build(query_shape)
         self._key_dense = self._projection_layer(len(key_shape), 1, [heads, self._key_dim], "key")
         self._key_dense.build(key_shape)
+        if self._use_gate:  # built between key and value, so the weights come in Keras's order
+            self._gate_dense = self._projection_layer(len(query_shape), 1, [heads, self._value_dim], "gate",
+                                                      activation="sigmoid")
+            self._gate_dense.build(query_shape)
         self._value_dense = self._projection_layer(len(value_shape), 1, [heads, self._value_dim], "value")
         self._value_dense.build(value_shape)
         rank = len(query_shape) + 1  # projected: (batch, ..., heads, channels)
@@ -155,19 +178,26 @@ class MultiHeadAttention(Layer):
         if key is None:
             key = value
             key_mask = None  # the key is the value: its mask is the value's
-        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask,
-                                    use_causal_mask)
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
-        if q.ndim == 4 and self._dropout_layer is None and not return_attention_scores:
+        fast = query.ndim == 3 and self._dropout_layer is None and not return_attention_scores
+        # Causal alone goes to the attention kernel as is_causal, with no (T, S) mask made.
+        causal_only = (fast and use_causal_mask and query_mask is None and value_mask is None
+                       and key_mask is None and attention_mask is None and self._sliding_window is None)
+        mask = None if causal_only else self._attention_mask(
+            query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+        with masks_detached(query, value, key):
+            gate = self._gate_dense(query) if self._use_gate else None
+            q = self._query_dense(query)
+            k = self._key_dense(key)
+            v = self._value_dense(value)
+        if fast:
             if mask is not None:
                 mask = ops.expand_dims(mask, 1)  # (B, T, S) -> (B, 1, T, S): every head
-            out = ops.dot_product_attention(q, k, v, mask=mask, scale=self._inverse_sqrt_key_dim)
+            out = ops.dot_product_attention(q, k, v, mask=mask, scale=self._inverse_sqrt_key_dim,
+                                            is_causal=causal_only)
             scores = None
         else:
             out, scores = self._einsum_attention(q, k, v, mask, training)
-        out = self._output_dense(out)
+        out = self._output_dense(out if gate is None else ops.multiply(out, gate))
         if return_attention_scores:
             return out, scores
         return out
@@ -185,7 +215,7 @@ class MultiHeadAttention(Layer):
 
     def _attention_mask(self, query, value, query_mask, value_mask, key_mask, attention_mask, causal):
         return combine_attention_mask(query.shape[1], value.shape[1], query_mask, value_mask, key_mask,
-                                      attention_mask, causal)
+                                      attention_mask, causal, self._sliding_window)
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         query_shape, value_shape = tuple(query_shape), tuple(value_shape)
@@ -201,13 +231,14 @@ class MultiHeadAttention(Layer):
         config = super().get_config()
         config.update(
             num_heads=self._num_heads, key_dim=self._key_dim, value_dim=self._value_dim,
-            dropout=self._dropout, use_bias=self._use_bias, output_shape=self._output_shape,
-            attention_axes=self._attention_axes,
+            dropout=self._dropout, use_bias=self._use_bias, use_gate=self._use_gate,
+            output_shape=self._output_shape, attention_axes=self._attention_axes,
+            sliding_window=self._sliding_window,
             kernel_initializer=initializers.serialize(self._kernel_initializer),
             bias_initializer=initializers.serialize(self._bias_initializer),
             kernel_regularizer=_maybe(regularizers.serialize, self._kernel_regularizer),
             bias_regularizer=_maybe(regularizers.serialize, self._bias_regularizer),
-            activity_regularizer=_maybe(regularizers.serialize, self.activity_regularizer),
+            activity_regularizer=_maybe(regularizers.serialize, self._activity_regularizer),
             kernel_constraint=_maybe(_constraint_config, self._kernel_constraint),
             bias_constraint=_maybe(_constraint_config, self._bias_constraint),
             seed=self.seed,
