@@ -43,6 +43,8 @@ from gradiente.layers.recurrent import (GRU, GRUCell, LSTM, LSTMCell, RNN, Simpl
 from gradiente.layers.wrappers import Bidirectional, TimeDistributed
 from gradiente.layers.lambda_layer import Lambda
 from gradiente.layers.preprocessing import Normalization, Rescaling
+from gradiente.layers.preprocessing import (CategoryEncoding, Discretization, Hashing, IntegerLookup,
+                                           StringLookup, TextVectorization)
 from gradiente.layers.serialization import deserialize, serialize
 
 # Not a Keras name: the layer that records a keras.ops call on KerasTensors in a graph. The

@@ -17,6 +17,8 @@ class InputLayer(Layer):
             if shape is None:
                 raise ValueError("InputLayer needs `shape=` (the shape of one sample, without the batch axis).")
             batch_shape = (batch_size,) + _as_shape(shape)
+        if isinstance(dtype, str) and dtype in ("string", "str"):
+            dtype = "object"  # strings travel as NumPy object (or str) arrays
         super().__init__(name=name or naming.one_based("input"), dtype=dtype, **kwargs)
         self._batch_shape = tuple(batch_shape)
         self.built = True
@@ -38,7 +40,8 @@ class InputLayer(Layer):
         return self._batch_shape
 
     def get_config(self):
-        return {"batch_shape": self._batch_shape, "dtype": self.dtype, "name": self.name}
+        dtype = "string" if self._dtype.kind == "O" else self.dtype  # Keras's name for it
+        return {"batch_shape": self._batch_shape, "dtype": dtype, "name": self.name}
 
 
 def _as_shape(shape):

@@ -57,7 +57,7 @@ class FunctionalInputs:
         if not isinstance(x, Tensor):
             dtype = self.inputs[i].dtype
             arr = x if isinstance(x, np.ndarray) else np.asarray(getattr(x, "values", x))  # pandas: .values
-            if arr.dtype == object:
+            if arr.dtype == object and dtype.kind != "O":
                 raise TypeError(
                     f"Model '{self.name}': input {i} ({self.input_names[i]}) must be a numeric "
                     f"array, received {type(x).__name__}."
@@ -65,7 +65,8 @@ class FunctionalInputs:
             # Integer data stays integer for a float Input (an Embedding wants it so);
             # float data takes the Input's dtype.
             x = Tensor(arr)
-            if arr.dtype != dtype and (dtype.kind != "f" or arr.dtype.kind in "fb"):
+            # A string Input (object dtype) takes str, bytes and object arrays as they are.
+            if arr.dtype != dtype and dtype.kind != "O" and (dtype.kind != "f" or arr.dtype.kind in "fb"):
                 # An op, so a replayed fit step casts each new batch (an array cast here
                 # would be recorded as a constant: int64 ids into an int32 Input).
                 x = ops.cast(x, dtype)
