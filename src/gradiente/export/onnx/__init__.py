@@ -15,7 +15,7 @@ from gradiente.export.onnx.registry import UnsupportedLayerError
 
 __all__ = ["export_onnx", "build_onnx_model", "UnsupportedLayerError"]
 
-_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping")
+_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization")
 
 
 def _import_onnx():
