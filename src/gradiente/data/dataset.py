@@ -169,8 +169,10 @@ class Dataset:
             count = n
         else:
             count = n // size if drop_remainder else -(-n // size)
-        return Dataset(lambda: batching.batched(iter(self), size, drop_remainder), count,
-                       varying_first_axis=not drop_remainder)
+        out = Dataset(lambda: batching.batched(iter(self), size, drop_remainder), count,
+                      varying_first_axis=not drop_remainder)
+        out._batch_size = size  # what split_dataset rebatches with, as tf's BatchDataset
+        return out
 
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""

@@ -18,12 +18,12 @@ def __getattr__(name):
         import gradiente.saving
 
         return getattr(gradiente.saving, name)
-    # The image helpers import Pillow (optional) only when called.
     # The Dataset-making helpers import gradiente.data only when asked for.
     if name in _DATASET_NAMES:
         import importlib
 
         return getattr(importlib.import_module(_DATASET_NAMES[name]), name)
+    # The image helpers import Pillow (optional) only when called.
     if name in _IMAGE_NAMES:
         from gradiente.utils import image_utils
 
@@ -36,6 +36,9 @@ _SAVING_NAMES = ("CustomObjectScope", "custom_object_scope", "get_custom_objects
                  "deserialize_keras_object")
 _DATASET_NAMES = {
     "timeseries_dataset_from_array": "gradiente.utils.timeseries_dataset_utils",
+    "image_dataset_from_directory": "gradiente.utils.image_dataset_utils",
+    "text_dataset_from_directory": "gradiente.utils.text_dataset_utils",
+    "split_dataset": "gradiente.utils.dataset_utils",
 }
 _IMAGE_NAMES = ("array_to_img", "img_to_array", "load_img", "save_img")
 
