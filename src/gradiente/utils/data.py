@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from gradiente import backend
-from gradiente.autodiff import Tensor
+from gradiente.autodiff.tensor import Tensor
 from gradiente.utils import nest
 
 

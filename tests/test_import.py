@@ -1,0 +1,138 @@
+"""Issue 18: ``import gradiente`` loads subpackages on first use, and every way in still works.
+
+Each check that depends on what is already imported runs in a fresh interpreter.
+"""
+import ast
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gradiente
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(gradiente.__file__)))
+
+
+def run_python(code):
+    """Run ``code`` in a fresh interpreter that imports this checkout; return its stdout."""
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def loaded_after(statement):
+    code = f"import sys\n{statement}\nprint(sorted(sys.modules))"
+    return set(ast.literal_eval(run_python(code).splitlines()[-1]))
+
+
+def subpackages():
+    """The package's own modules and subpackages, read from its folder."""
+    folder = os.path.dirname(gradiente.__file__)
+    names = set()
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".py") and not entry.name.startswith("_"):
+            names.add(entry.name[:-3])
+        elif entry.is_dir() and os.path.exists(os.path.join(entry.path, "__init__.py")):
+            names.add(entry.name)
+    return sorted(names)
+
+
+def test_bare_import_loads_no_subpackage():
+    loaded = loaded_after("import gradiente")
+    assert [m for m in loaded if m.startswith("gradiente.")] == []
+    for heavy in ("gradiente.saving", "gradiente.callbacks", "matplotlib", "numpy", "zipfile", "json"):
+        assert heavy not in loaded
+
+
+def test_building_a_model_does_not_load_saving_callbacks_or_plotting():
+    loaded = loaded_after("import gradiente as keras\n"
+                          "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+                          "model.compile(optimizer='sgd', loss='mse', metrics=['mae'])")
+    assert "gradiente.layers" in loaded and "gradiente.models" in loaded
+    for lazy in ("gradiente.saving", "gradiente.callbacks", "gradiente.datasets", "gradiente.visualization",
+                 "matplotlib", "zipfile", "socket"):
+        assert lazy not in loaded, lazy
+
+
+def test_each_subpackage_is_an_attribute_in_a_fresh_interpreter():
+    # One interpreter per name, so an import cycle that only bites when that subpackage is
+    # the first one loaded shows up; started together, they overlap.
+    names = subpackages()
+    assert {"layers", "models", "ops", "saving", "callbacks", "optimizers", "metrics", "losses",
+            "utils", "datasets", "backend", "visualization"} <= set(names)
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    code = ("import sys, types, gradiente\nname = sys.argv[1]\nvalue = getattr(gradiente, name)\n"
+            "assert isinstance(value, types.ModuleType) and value.__name__ == 'gradiente.' + name, value\n"
+            "assert value is sys.modules['gradiente.' + name]\n")
+    running = {name: subprocess.Popen([sys.executable, "-c", code, name], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True) for name in names}
+    failures = {}
+    for name, process in running.items():
+        _, err = process.communicate(timeout=180)
+        if process.returncode:
+            failures[name] = err.strip().splitlines()[-1:]
+    assert failures == {}
+
+
+@pytest.mark.parametrize("statement", [
+    "from gradiente.layers import Dense",
+    "from gradiente.models import Sequential",
+    "import gradiente.autodiff",
+    "from gradiente.losses import MeanSquaredError",
+    "from gradiente.optimizers import SGD",
+])
+def test_a_submodule_imported_first_works(statement):
+    run_python(statement)
+
+
+def test_top_level_names_resolve_to_their_modules():
+    keras = gradiente
+    assert keras.Sequential is keras.models.Sequential and keras.Model is keras.models.Model
+    assert keras.Input is keras.layers.Input and keras.Layer is keras.layers.Layer
+    assert keras.Tensor is keras.autodiff.Tensor and keras.Variable is keras.autodiff.Variable
+    assert keras.convert_to_tensor is keras.ops.convert_to_tensor
+    assert keras.Loss is keras.losses.Loss and keras.Metric is keras.metrics.Metric
+    assert keras.Optimizer is keras.optimizers.Optimizer
+    from gradiente import layers
+
+    assert layers.Dense is keras.layers.Dense
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert model.predict(np.ones((1, 3), dtype='float32'), verbose=0).shape == (1, 2)
+
+
+def test_models_reexports_saving_functions_lazily():
+    assert gradiente.models.load_model is gradiente.saving.load_model
+    assert gradiente.models.save_model is gradiente.saving.save_model
+    assert gradiente.models.model_from_json is gradiente.saving.model_from_json
+    assert {"load_model", "save_model", "model_from_json", "Sequential"} <= set(dir(gradiente.models))
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        gradiente.models.nonexistent
+
+
+def test_dir_lists_every_subpackage_and_exported_name():
+    listed = set(dir(gradiente))
+    assert set(subpackages()) <= listed
+    assert set(gradiente.__all__) <= listed
+    assert {"Sequential", "Model", "Input", "layers", "version", "__version__"} <= listed
+    for name in gradiente.__all__:
+        assert getattr(gradiente, name) is not None
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="module 'gradiente' has no attribute 'no_such_thing'"):
+        gradiente.no_such_thing
+    assert not hasattr(gradiente, "_private_name")
+
+
+def test_a_submodule_missing_its_own_dependency_says_so(tmp_path, monkeypatch):
+    # Only a missing gradiente.<name> is "no such attribute"; a module that exists but cannot
+    # import what it needs must not hide that behind an AttributeError.
+    (tmp_path / "needs_missing_dependency.py").write_text("import gradiente_test_no_such_dependency\n")
+    monkeypatch.setattr(gradiente, "__path__", [*gradiente.__path__, str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "gradiente.needs_missing_dependency", raising=False)
+    with pytest.raises(ModuleNotFoundError, match="gradiente_test_no_such_dependency"):
+        gradiente.needs_missing_dependency
+    assert "needs_missing_dependency" in dir(gradiente)
