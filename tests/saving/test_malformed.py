@@ -86,10 +86,10 @@ def test_plain_npz(tmp_path):
     _load_fails(tmp_path / "a.npz", "plain NumPy .npz")
 
 
-def test_keras3_archive_with_h5_weights(tmp_path):
+def test_keras3_archive_with_broken_h5_weights(tmp_path):
     _write_zip(tmp_path / "k.keras", {"config.json": b"{}", "metadata.json": b"{}",
                                       "model.weights.h5": b"\x89HDF"})
-    _load_fails(tmp_path / "k.keras", "HDF5 weights")
+    _load_fails(tmp_path / "k.keras", "keras_version")
 
 
 def test_truncated_file(tmp_path, saved):

@@ -18,14 +18,16 @@ import json
 import os
 import warnings
 
-from gradiente.saving import bounded_json, limits, weight_plan
+from gradiente.saving import bounded_json, file_format, limits, weight_plan
 from gradiente.saving.archive import ArchiveWriter
 from gradiente.saving.compile_config import compile_from_config, compile_to_config
 from gradiente.saving.errors import ModelFormatError
+from gradiente.saving.keras_archive import load_keras_archive, save_keras_archive
 from gradiente.saving.layout import (
     FORMAT_VERSION, MODEL_MEMBERS, MODEL_PATTERNS, check_manifest, check_metadata, manifest_of,
     metadata, open_archive, read_config, version,
 )
+from gradiente.saving.legacy_h5 import load_legacy_model
 from gradiente.saving.model_config import model_from_config, model_to_config
 from gradiente.saving.saved_weights import after_loading, loaded_weights, saved_weights
 from gradiente.saving.training_state import restore_training  # noqa: F401  (BackupAndRestore's import)
@@ -43,15 +45,23 @@ def _check_model(model, what):
 
 
 # --- .keras -------------------------------------------------------------------------------
-def save_model(model, filepath, overwrite=True, include_optimizer=True, training_state=None):
+def save_model(model, filepath, overwrite=True, include_optimizer=True, training_state=None,
+               keras_compatible=False):
     """Write ``model`` (architecture, weights, compile arguments, optimizer state) to
     ``filepath`` (``.keras``) atomically: the old file stays until the new one is complete.
 
+    ``keras_compatible=True`` writes Keras 3's own archive (HDF5 weights, needs h5py),
+    which real Keras 3 loads; the default is gradiente's NumPy-only archive.
     ``training_state``: an extra JSON object stored with it (BackupAndRestore's epoch,
     history and random state).
     """
     _check_model(model, "save_model")
     filepath = os.fspath(filepath)
+    if keras_compatible:
+        if not filepath.endswith(".keras") or training_state is not None:
+            raise ValueError(f"save_model('{filepath}', keras_compatible=True) writes a Keras 3 "
+                             "archive: give a '.keras' name (and no training_state).")
+        return save_keras_archive(model, filepath, overwrite, include_optimizer)
     if filepath.endswith((".h5", ".hdf5")):
         warnings.warn(f"'{filepath}': gradiente writes its own .keras zip format (no HDF5); the "
                       "file will load with gradiente's load_model only. Prefer a .keras name.",
@@ -90,8 +100,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
     ``custom_objects``: {name: class or function} for user objects not registered with
     ``register_keras_serializable``. ``safe_mode=False`` allows Lambda layers' code.
+    Keras's own files load too, told apart by their content: Keras 3 ``.keras`` archives
+    and legacy tf.keras 2 ``.h5`` models (both need h5py).
     Raises ModelFormatError for any file that is not a valid, safe model archive.
     """
+    kind = file_format.detect(filepath)
+    if kind == file_format.KERAS_ARCHIVE:
+        return load_keras_archive(filepath, custom_objects, compile, safe_mode)
+    if kind == file_format.HDF5:
+        return load_legacy_model(filepath, custom_objects, compile, safe_mode)
     with open_archive(filepath, MODEL_MEMBERS, MODEL_PATTERNS, "model") as reader:
         return _load(reader, custom_objects, compile, safe_mode)
 

@@ -120,7 +120,7 @@ class ArchiveReader:
         if not infos:
             raise ModelFormatError(self.path, f"the zip archive is empty: it holds no {what}.")
         names = [i.filename for i in infos]
-        if "model.weights.h5" in names:
+        if "model.weights.h5" in names and "model.weights.h5" not in allowed_names:
             raise ModelFormatError(self.path, (
                 "it is a Keras 3 .keras archive with HDF5 weights (model.weights.h5), which "
                 "gradiente does not read; its architecture is in config.json."))

@@ -1,12 +1,21 @@
 """``save_weights`` / ``load_weights``: a model's weights alone, as a ``.weights.npz`` (a
-NumPy-readable zip of ``arr_0.npy``, ... and a ``manifest.json``), or read from a
-``.keras`` archive's weights."""
+NumPy-readable zip of ``arr_0.npy``, ... and a ``manifest.json``) or as Keras 3's
+``.weights.h5`` (HDF5, needs h5py), or read from a ``.keras`` archive's weights; Keras's
+own files (its ``.keras`` archives, ``.weights.h5``, legacy ``.h5``) load by their
+content."""
 import os
 import warnings
 
 import numpy as np
 
-from gradiente.saving.archive import ArchiveWriter
+from gradiente.saving import file_format
+from gradiente.saving.archive import ArchiveReader, ArchiveWriter
+from gradiente.saving.h5_file import H5Reader, require_h5py
+from gradiente.saving.keras_archive import MEMBERS as KERAS_MEMBERS, WEIGHTS_MEMBER as KERAS_WEIGHTS
+from gradiente.saving.keras_weights_h5 import (
+    read_keras_weights, restore_optimizer_from, write_keras_weights,
+)
+from gradiente.saving.legacy_h5 import is_legacy_weights, load_legacy_weights
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.layout import (
     FORMAT_VERSION, MODEL_MEMBERS, MODEL_PATTERNS, WEIGHTS_FORMAT_VERSION, WEIGHTS_MEMBERS,
@@ -24,12 +33,16 @@ def save_weights(model, filepath, overwrite=True):
     if filepath.endswith(".keras"):
         raise ValueError(f"save_weights('{filepath}'): a .keras file holds a whole model; use "
                          "model.save() for it, or a '.weights.npz' name for weights only.")
+    if filepath.endswith(".weights.h5"):
+        # Keras 3's own weights file, which real Keras loads (needs h5py).
+        h5py = require_h5py(f"save_weights('{filepath}')")
+        with atomic_write(filepath, overwrite=overwrite) as handle, h5py.File(handle, "w") as h5:
+            write_keras_weights(h5, model)
+        return
     if filepath.endswith((".h5", ".hdf5")):
-        # Keras 3 requires '.weights.h5', so refusing would break unchanged Keras code; the
-        # warning says the file is not HDF5 and will not load in Keras.
-        warnings.warn(f"save_weights('{filepath}'): gradiente writes its own NumPy zip format "
-                      "(no HDF5) under this name; the file loads with gradiente's load_weights "
-                      "only. Prefer a '.weights.npz' name.", UserWarning, stacklevel=3)
+        raise ValueError(f"save_weights('{filepath}'): as in Keras 3, an HDF5 weights file name "
+                         "must end in '.weights.h5' (or use '.weights.npz' for gradiente's "
+                         "NumPy-only format).")
     saved = saved_weights(model)
     weights = [v for v, _ in saved]
     manifest = {"library": "gradiente", "gradiente_version": version(), "format": "weights",
@@ -48,6 +61,9 @@ def load_weights(model, filepath, skip_mismatch=False):
     leaves the model as it was. ``skip_mismatch=True`` skips (with a warning) weights
     whose shape differs instead of raising."""
     filepath = os.fspath(filepath)
+    kind = file_format.detect(filepath)
+    if kind != file_format.OURS:
+        return _load_keras_weights(model, filepath, kind, skip_mismatch)
     members = WEIGHTS_MEMBERS | MODEL_MEMBERS
     with open_archive(filepath, members, WEIGHTS_PATTERNS + MODEL_PATTERNS, "weights") as reader:
         if reader.has("config.json"):
@@ -64,6 +80,27 @@ def load_weights(model, filepath, skip_mismatch=False):
                 raise ModelFormatError(filepath, "the weight members are not numbered arr_0, arr_1, ... "
                                                  "without gaps.")
         assign_weights(model, reader, names, skip_mismatch)
+
+
+def _load_keras_weights(model, filepath, kind, skip_mismatch):
+    """Weights from Keras's files: a ``.keras`` archive's, a Keras 3 ``.weights.h5``, or a
+    legacy tf.keras 2 ``.h5`` (whole model or weights), each as Keras maps them."""
+    if kind == file_format.KERAS_ARCHIVE:
+        require_h5py(f"Loading weights from the Keras archive '{filepath}'")
+        with ArchiveReader(filepath, KERAS_MEMBERS, [r"assets/.*"], "weights") as reader:
+            if not reader.has(KERAS_WEIGHTS):
+                raise ModelFormatError(filepath, f"the Keras archive has no {KERAS_WEIGHTS}.")
+            with reader._reading(KERAS_WEIGHTS), reader.zip.open(reader.members[KERAS_WEIGHTS]) as member, \
+                    H5Reader(member, filepath, "Keras weights") as h5:
+                optimizer_sets = read_keras_weights(h5, model, skip_mismatch=skip_mismatch)
+                restore_optimizer_from(h5, optimizer_sets, getattr(model, "optimizer", None), model)
+        return
+    with H5Reader(filepath, filepath, "Keras weights") as h5:
+        if is_legacy_weights(h5):
+            load_legacy_weights(model, h5, skip_mismatch)
+        else:
+            optimizer_sets = read_keras_weights(h5, model, skip_mismatch=skip_mismatch)
+            restore_optimizer_from(h5, optimizer_sets, getattr(model, "optimizer", None), model)
 
 
 def _check_weights_manifest(reader):

@@ -1,0 +1,139 @@
+"""Write the Keras fixture files under tests/saving/fixtures/keras/ with real Keras.
+
+Not run by CI (it needs Keras). Keras 3 fixtures: a venv with ``pip install keras jax
+jaxlib h5py`` and ``KERAS_BACKEND=jax python scripts/make_keras_fixtures.py keras3``.
+Legacy fixtures come from tf.keras 2 (``pip install tf_keras tensorflow-cpu h5py``):
+``TF_USE_LEGACY_KERAS=1 python scripts/make_keras_fixtures.py legacy``.
+
+Each model gets every weight drawn at random (so no weight is a trivial zero or one and
+BatchNormalization's moving statistics matter), then ``<name>.x.npy`` (its input batch,
+or ``<name>.x0.npy``, ``<name>.x1.npy`` for two inputs) and ``<name>.y.npy`` (the model's
+predictions on it) are written beside the model file.
+"""
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "tests", "saving", "fixtures", "keras")
+
+
+def randomize(model, rng):
+    values = []
+    for w in model.weights:
+        name = w.path if hasattr(w, "path") else w.name
+        shape = tuple(w.shape)
+        if "moving_variance" in name:
+            values.append(rng.uniform(0.5, 1.5, shape))
+        else:
+            values.append(rng.normal(0.0, 0.5, shape))
+    model.set_weights([v.astype("float32") for v in values])
+
+
+def models(keras, legacy):
+    L = keras.layers
+    rng = np.random.default_rng(0)
+    out = {}
+
+    def seq(layers, shape):
+        inp = keras.Input(shape)
+        x = inp
+        for layer in layers:
+            x = layer(x)
+        return inp, x
+
+    if not legacy:
+        # The lecture MLP, full size.
+        out["mlp"] = (keras.Sequential([keras.Input((28, 28)), L.Flatten(),
+                                        L.Dense(300, activation="relu"),
+                                        L.Dense(100, activation="relu"),
+                                        L.Dense(10, activation="softmax")]),
+                      rng.random((4, 28, 28)).astype("float32"))
+    else:
+        out["mlp"] = (keras.Sequential([L.Flatten(input_shape=(6, 6)),
+                                        L.Dense(12, activation="relu"),
+                                        L.Dense(8, activation="relu"),
+                                        L.Dense(3, activation="softmax")]),
+                      rng.random((4, 6, 6)).astype("float32"))
+    # Wide & deep (Hands-On ML ch. 10), shrunk: two inputs, concatenate.
+    wide = keras.Input((5,), name="wide_input")
+    deep = keras.Input((6,), name="deep_input")
+    h = L.Dense(8, activation="relu")(deep)
+    h = L.Dense(8, activation="relu")(h)
+    cat = L.concatenate([wide, h])
+    model = keras.Model(inputs=[wide, deep], outputs=[L.Dense(1, name="output")(cat)])
+    out["wide_deep"] = (model, [rng.normal(size=(4, 5)).astype("float32"),
+                                rng.normal(size=(4, 6)).astype("float32")])
+    out["cnn_bn"] = (keras.Sequential([
+        keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same"), L.BatchNormalization(),
+        L.Activation("relu"), L.MaxPooling2D(2), L.Conv2D(3, 3, activation="relu"),
+        L.Flatten(), L.Dense(3, activation="softmax")]),
+        rng.normal(size=(3, 8, 8, 2)).astype("float32"))
+    out["lstm"] = (keras.Sequential([keras.Input((5, 3)), L.LSTM(4, return_sequences=True),
+                                     L.LSTM(3), L.Dense(2)]),
+                   rng.normal(size=(3, 5, 3)).astype("float32"))
+    out["gru"] = (keras.Sequential([keras.Input((5, 3)), L.GRU(4, return_sequences=True),
+                                    L.GRU(3), L.Dense(2)]),
+                  rng.normal(size=(3, 5, 3)).astype("float32"))
+    out["embed_bilstm"] = (keras.Sequential([
+        keras.Input((6,), dtype="int32"), L.Embedding(20, 4),
+        L.Bidirectional(L.LSTM(3)), L.Dense(1, activation="sigmoid")]),
+        rng.integers(0, 20, size=(3, 6)).astype("int32"))
+    if not legacy:
+        inp = keras.Input((5, 8))
+        att = L.MultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
+        x = L.LayerNormalization()(L.Add()([inp, att]))
+        x = L.GlobalAveragePooling1D()(x)
+        model = keras.Model(inp, L.Dense(2)(x))
+        out["mha_ln"] = (model, rng.normal(size=(3, 5, 8)).astype("float32"))
+    for model, _ in out.values():
+        randomize(model, rng)
+    return out
+
+
+def save_io(name, x, y):
+    if isinstance(x, list):
+        for i, xi in enumerate(x):
+            np.save(os.path.join(OUT, f"{name}.x{i}.npy"), xi)
+    else:
+        np.save(os.path.join(OUT, f"{name}.x.npy"), x)
+    np.save(os.path.join(OUT, f"{name}.y.npy"), np.asarray(y, dtype="float32"))
+
+
+def main(kind):
+    os.makedirs(OUT, exist_ok=True)
+    if kind == "keras3":
+        os.environ.setdefault("KERAS_BACKEND", "jax")
+        import keras
+
+        for name, (model, x) in models(keras, legacy=False).items():
+            # A compiled model also stores its compile_config.
+            model.compile(optimizer="adam", loss="mse")
+            y = model.predict(x, verbose=0)
+            model.save(os.path.join(OUT, f"k3_{name}.keras"))
+            save_io(f"k3_{name}", x, y)
+            if name in ("cnn_bn", "embed_bilstm", "wide_deep"):
+                model.save_weights(os.path.join(OUT, f"k3_{name}.weights.h5"))
+        print("keras", keras.__version__)
+    elif kind == "legacy":
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+        import tf_keras as keras
+
+        for name, (model, x) in models(keras, legacy=True).items():
+            model.compile(optimizer="adam", loss="mse")
+            y = model.predict(x, verbose=0)
+            model.save(os.path.join(OUT, f"legacy_{name}.h5"))
+            # A plain '.h5' name gives the classic layout (layer_names, weight_names);
+            # tf.keras 2.13+ writes a '.weights.h5' name in Keras 3's object-tree layout.
+            model.save_weights(os.path.join(OUT, f"legacy_{name}_weights.h5"))
+            if name == "wide_deep":
+                model.save_weights(os.path.join(OUT, f"legacy_{name}.weights.h5"))
+            save_io(f"legacy_{name}", x, y)
+        print("tf_keras", keras.__version__)
+    else:
+        raise SystemExit("usage: make_keras_fixtures.py keras3|legacy")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "keras3")

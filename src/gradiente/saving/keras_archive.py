@@ -1,0 +1,137 @@
+"""Keras 3's ``.keras`` archive, read and written: a zip of ``metadata.json``
+(``keras_version``, ``date_saved``), ``config.json`` (Keras's serialized model, with its
+``compile_config``) and ``model.weights.h5`` (the variables by Keras's object tree, see
+``keras_weights_h5``).
+
+Reading needs h5py; the architecture goes through the same checks as our own format
+(bounded JSON, only built-in or registered classes, Lambda code refused in safe mode) and
+every weight the architecture creates must match an array the file holds, before it is
+allocated. Writing produces an archive real Keras 3 loads with ``keras.saving.load_model``.
+"""
+import datetime
+import io
+import json
+import os
+import zipfile
+
+from gradiente.saving import weight_plan
+from gradiente.saving.archive import ArchiveReader
+from gradiente.saving.compile_config import compile_from_config, compile_to_config
+from gradiente.saving.errors import ModelFormatError
+from gradiente.saving.h5_file import H5Reader, require_h5py
+from gradiente.saving.keras_config import translate
+from gradiente.saving.keras_weights_h5 import (
+    read_keras_weights, restore_optimizer_from, write_keras_weights,
+)
+from gradiente.saving.model_config import model_from_config, model_to_config
+from gradiente.utils.atomic import atomic_write
+
+WEIGHTS_MEMBER = "model.weights.h5"
+MEMBERS = {"config.json", "metadata.json", WEIGHTS_MEMBER}
+# The Keras version written into metadata.json: the release whose format this follows.
+KERAS_VERSION = "3.15.1"
+
+
+def is_keras_archive(names):
+    """Whether a zip's member names are Keras 3's layout (not gradiente's own)."""
+    return "config.json" in names and any(
+        n in (WEIGHTS_MEMBER, "model.weights.npz") or n.startswith("assets/") for n in names)
+
+
+def _refuse_unsupported(path):
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    if "model.weights.npz" in names:
+        raise ModelFormatError(path, "its weights are stored as model.weights.npz (Keras's "
+                                     "weights_format='npz'); gradiente reads the default "
+                                     "model.weights.h5. Re-save it with Keras's default format.")
+    assets = [n for n in names if n.startswith("assets/") and not n.endswith("/")]
+    if assets:
+        raise ModelFormatError(path, f"it holds layer assets ({', '.join(assets[:3])}), such as "
+                                     "lookup vocabularies, which gradiente does not read.")
+
+
+def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """The model in a Keras 3 ``.keras`` archive, with its weights (and, with ``compile``,
+    its compile arguments and optimizer state)."""
+    path = os.fspath(filepath)
+    require_h5py(f"Loading the Keras archive '{path}'")
+    try:
+        _refuse_unsupported(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise ModelFormatError(path, f"the zip archive cannot be read ({err}).") from None
+    with ArchiveReader(path, MEMBERS, [r"assets/.*"], "model") as reader:
+        for name in MEMBERS:
+            if not reader.has(name):
+                raise ModelFormatError(path, f"the Keras archive has no {name}.")
+        _check_metadata(reader.read_json("metadata.json"), path)
+        raw = reader.read_json("config.json")
+        if not isinstance(raw, dict):
+            raise ModelFormatError(path, "config.json is not a JSON object.")
+        config = translate(raw, path)
+        with reader._reading(WEIGHTS_MEMBER), reader.zip.open(reader.members[WEIGHTS_MEMBER]) as member, \
+                H5Reader(member, path, "Keras weights") as h5:
+            datasets = h5.datasets_under("")
+            entries = [h5.check_dataset(d, k) for k, d in datasets.items()
+                       if not k.startswith("optimizer/")]
+            with weight_plan.planned(entries, path):
+                model = model_from_config(config, custom_objects, safe_mode, path)
+            optimizer_sets = read_keras_weights(h5, model, check_names=True)
+            if compile and config.get("compile_config"):
+                optimizer = compile_from_config(model, config["compile_config"], custom_objects, path)
+                restore_optimizer_from(h5, optimizer_sets, optimizer, model)
+    return model
+
+
+def _check_metadata(meta, path):
+    if not isinstance(meta, dict):
+        raise ModelFormatError(path, "metadata.json is not a JSON object.")
+    version = meta.get("keras_version")
+    if not isinstance(version, str) or not version.split(".")[0].isdigit():
+        raise ModelFormatError(path, f"metadata.json has no valid keras_version "
+                                     f"({str(version)[:40]!r}).")
+    if int(version.split(".")[0]) != 3:
+        raise ModelFormatError(path, f"it was written by Keras {version[:20]}; gradiente reads "
+                                     "Keras 3 archives (and legacy .h5 files).")
+
+
+# --- writing ------------------------------------------------------------------------------
+def keras_model_config(model, include_optimizer=True):
+    """``config.json`` as Keras 3 writes it for ``model``."""
+    config = model_to_config(model)
+    config["compile_config"] = _keras_labels(compile_to_config(model)) if include_optimizer else None
+    return _keras_labels(config)
+
+
+def _keras_labels(value):
+    """Our module labels as Keras's (Keras resolves a built-in class by them) and our
+    per-output marker as the plain dict Keras writes."""
+    if isinstance(value, list):
+        return [_keras_labels(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"__per_output__"}:
+        return _keras_labels(value["__per_output__"])
+    out = {k: _keras_labels(v) for k, v in value.items()}
+    module = out.get("module")
+    if isinstance(module, str) and module.startswith("gradiente"):
+        out["module"] = "keras" + module[len("gradiente"):]
+        if out["module"] == "keras.models":
+            out["module"] = "keras"
+    return out
+
+
+def save_keras_archive(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` as a Keras 3 ``.keras`` archive (needs h5py), atomically."""
+    h5py = require_h5py(f"Writing the Keras archive '{os.fspath(filepath)}'")
+    config = keras_model_config(model, include_optimizer)
+    metadata = {"keras_version": KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        write_keras_weights(h5, model, include_optimizer and bool(config["compile_config"]))
+    with atomic_write(filepath, overwrite=overwrite) as handle:
+        with zipfile.ZipFile(handle, "w") as archive:
+            archive.writestr("metadata.json", json.dumps(metadata))
+            archive.writestr("config.json", json.dumps(config))
+            archive.writestr(WEIGHTS_MEMBER, buffer.getvalue())

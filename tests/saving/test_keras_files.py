@@ -1,0 +1,287 @@
+"""Keras's own files, both ways: archives and weights written by real Keras 3 and legacy
+.h5 files written by tf.keras 2 (fixtures/keras/, made by scripts/make_keras_fixtures.py)
+load and predict as Keras did; files gradiente writes for Keras have Keras's layout."""
+import io
+import json
+import pathlib
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+import gradiente as keras
+from gradiente.saving import ModelFormatError
+
+h5py = pytest.importorskip("h5py")  # in the dev extra: CI runs these
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "keras"
+L = keras.layers
+KERAS3 = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln"]
+LEGACY = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm"]
+
+
+def inputs_and_predictions(stem):
+    xs = sorted(FIXTURES.glob(f"{stem}.x*.npy"))
+    x = [np.load(p) for p in xs]
+    return (x if len(x) > 1 else x[0]), np.load(FIXTURES / f"{stem}.y.npy")
+
+
+def h5_datasets(source):
+    out = {}
+    with h5py.File(source, "r") as f:
+        f.visititems(lambda n, o: out.__setitem__(n, o.shape) if isinstance(o, h5py.Dataset) else None)
+    return out
+
+
+def archive_weights(path):
+    with zipfile.ZipFile(path) as z:
+        return h5_datasets(io.BytesIO(z.read("model.weights.h5")))
+
+
+# --- architectures built in gradiente, as the fixture script builds them in Keras -----------
+def cnn_bn():
+    return keras.Sequential([
+        keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same"), L.BatchNormalization(),
+        L.Activation("relu"), L.MaxPooling2D(2), L.Conv2D(3, 3, activation="relu"),
+        L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+def wide_deep():
+    wide, deep = keras.Input((5,), name="wide_input"), keras.Input((6,), name="deep_input")
+    h = L.Dense(8, activation="relu")(deep)
+    h = L.Dense(8, activation="relu")(h)
+    return keras.Model([wide, deep], L.Dense(1)(L.concatenate([wide, h])))
+
+
+def embed_bilstm():
+    return keras.Sequential([keras.Input((6,), dtype="int32"), L.Embedding(20, 4),
+                             L.Bidirectional(L.LSTM(3)), L.Dense(1, activation="sigmoid")])
+
+
+BUILDERS = {"cnn_bn": cnn_bn, "wide_deep": wide_deep, "embed_bilstm": embed_bilstm}
+
+
+# --- reading what Keras wrote -------------------------------------------------------------
+@pytest.mark.parametrize("name", KERAS3)
+def test_keras3_archive_loads_and_predicts_as_keras(name):
+    model = keras.models.load_model(FIXTURES / f"k3_{name}.keras")
+    x, expected = inputs_and_predictions(f"k3_{name}")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+    assert type(model.optimizer).__name__ == "Adam"  # compile_config restored
+
+
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_tf_keras_h5_model_loads_and_predicts_as_keras(name):
+    model = keras.models.load_model(FIXTURES / f"legacy_{name}.h5")
+    x, expected = inputs_and_predictions(f"legacy_{name}")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+    assert type(model.optimizer).__name__ == "Adam"
+
+
+@pytest.mark.parametrize("name,file", [
+    ("cnn_bn", "k3_cnn_bn.weights.h5"), ("embed_bilstm", "k3_embed_bilstm.weights.h5"),
+    ("wide_deep", "k3_wide_deep.weights.h5"), ("cnn_bn", "k3_cnn_bn.keras"),
+    ("cnn_bn", "legacy_cnn_bn_weights.h5"), ("embed_bilstm", "legacy_embed_bilstm_weights.h5"),
+    ("wide_deep", "legacy_wide_deep_weights.h5"), ("cnn_bn", "legacy_cnn_bn.h5"),
+    # tf.keras 2.13+ writes '.weights.h5' in Keras 3's layout, with metric totals beside.
+    ("wide_deep", "legacy_wide_deep.weights.h5"),
+])
+def test_load_weights_into_a_model_built_here(name, file):
+    # Layer names here (dense_12, ...) differ from the file's: weights go by structure.
+    model = BUILDERS[name]()
+    model.load_weights(FIXTURES / file)
+    x, expected = inputs_and_predictions(file.split(".")[0].replace("_weights", ""))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+
+
+def test_weights_of_a_different_architecture_are_refused_and_nothing_changes():
+    model = keras.Sequential([keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same"),
+                              L.Flatten(), L.Dense(3)])
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=r"layers/dense/vars/0.*shape \(12, 3\) in the file"):
+        model.load_weights(FIXTURES / "k3_cnn_bn.weights.h5")
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- writing what Keras reads -------------------------------------------------------------
+def test_keras_compatible_archive_has_keras_layout(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), L.Dense(3, activation="relu"), L.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"), verbose=0)
+    path = tmp_path / "m.keras"
+    keras.saving.save_model(model, path, keras_compatible=True)
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        config = json.loads(z.read("config.json"))
+        metadata = json.loads(z.read("metadata.json"))
+    assert set(metadata) == {"keras_version", "date_saved"} and metadata["keras_version"].startswith("3.")
+    assert {"module", "class_name", "config", "registered_name", "build_config",
+            "compile_config"} <= set(config)
+    assert (config["module"], config["class_name"]) == ("keras", "Sequential")
+    assert config["build_config"] == {"input_shape": [None, 4]}
+    dense = config["config"]["layers"][1]
+    assert (dense["module"], dense["class_name"], dense["config"]["units"]) == ("keras.layers", "Dense", 3)
+    assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
+    assert config["compile_config"]["loss"] == "mse"
+    weights = archive_weights(path)
+    assert weights["layers/dense/vars/0"] == (4, 3) and weights["layers/dense/vars/1"] == (3,)
+    assert weights["layers/dense_1/vars/0"] == (3, 2)
+    assert weights["optimizer/vars/0"] == () and weights["optimizer/vars/2"] == (4, 3)
+    with zipfile.ZipFile(path) as z, h5py.File(io.BytesIO(z.read("model.weights.h5"))) as f:
+        assert f["layers/dense_1/vars"].attrs["name"] == model.layers[1].name
+        assert f["optimizer/vars/0"].dtype == np.int32
+    loaded = keras.models.load_model(path)
+    x = np.linspace(-1, 1, 12, dtype="float32").reshape(3, 4)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert int(loaded.optimizer.iterations) == 1
+
+
+@pytest.mark.parametrize("name", KERAS3)
+def test_archive_written_here_has_the_same_weight_paths_as_keras(tmp_path, name):
+    original = FIXTURES / f"k3_{name}.keras"
+    model = keras.models.load_model(original)
+    keras.saving.save_model(model, tmp_path / "again.keras", keras_compatible=True)
+    ours = archive_weights(tmp_path / "again.keras")
+    theirs = archive_weights(original)
+    assert ours == theirs  # every dataset path (layers/lstm/cell/vars/0, ...) and shape
+    again = keras.models.load_model(tmp_path / "again.keras")
+    x, expected = inputs_and_predictions(f"k3_{name}")
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+
+
+def test_save_weights_h5_has_keras_paths_and_never_a_zip(tmp_path):
+    model = embed_bilstm()
+    path = tmp_path / "w.weights.h5"
+    model.save_weights(path)
+    assert not zipfile.is_zipfile(path)
+    theirs = h5_datasets(FIXTURES / "k3_embed_bilstm.weights.h5")
+    # Keras's model was compiled: its file also holds the optimizer's first two variables.
+    assert h5_datasets(path) == {k: v for k, v in theirs.items() if not k.startswith("optimizer/")}
+
+
+# --- safety --------------------------------------------------------------------------------
+def _keras_zip(path, config, weights_h5=None, metadata=None):
+    if weights_h5 is None:
+        buffer = io.BytesIO()
+        h5py.File(buffer, "w").close()
+        weights_h5 = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", json.dumps(metadata or {"keras_version": "3.15.1"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", weights_h5)
+
+
+def test_lambda_layer_in_a_keras_archive_is_refused_in_safe_mode(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_mlp.keras") as z:
+        config = json.loads(z.read("config.json"))
+    config["config"]["layers"].insert(1, {
+        "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
+        "config": {"name": "evil", "function": {"class_name": "__lambda__", "config": {
+            "code": "4wEAAAAAAAAA", "defaults": None, "closure": None}}}})
+    _keras_zip(tmp_path / "l.keras", config)
+    with pytest.raises(ModelFormatError, match="Lambda layer .*'evil'.*safe_mode=False"):
+        keras.models.load_model(tmp_path / "l.keras")
+
+
+def _weights_file(tmp_path, build):
+    path = tmp_path / "w.weights.h5"
+    with h5py.File(path, "w") as f:
+        build(f)
+    return path
+
+
+def _dense_model():
+    return keras.Sequential([keras.Input((4,)), L.Dense(3)])
+
+
+@pytest.mark.parametrize("case,match", [
+    ("external_link", "ExternalLink"),
+    ("soft_link", "SoftLink"),
+    ("object_dtype", "only numeric arrays"),
+    ("compound_dtype", "only numeric arrays"),
+    ("external_storage", "outside"),
+])
+def test_hostile_weights_files_give_one_clear_error(tmp_path, case, match):
+    (tmp_path / "other.h5").write_bytes(b"")
+
+    def build(f):
+        g = f.create_group("layers/dense/vars")
+        g.create_dataset("1", data=np.zeros(3, "float32"))
+        if case == "external_link":
+            g["0"] = h5py.ExternalLink("other.h5", "/x")
+        elif case == "soft_link":
+            f.create_dataset("elsewhere", data=np.zeros((4, 3), "float32"))
+            g["0"] = h5py.SoftLink("/elsewhere")
+        elif case == "object_dtype":
+            g.create_dataset("0", data=np.array(["a"] * 12, dtype=object).reshape(4, 3),
+                             dtype=h5py.string_dtype())
+        elif case == "compound_dtype":
+            g.create_dataset("0", shape=(4, 3), dtype=np.dtype([("a", "f4"), ("b", "f4")]))
+        elif case == "external_storage":
+            g.create_dataset("0", shape=(4, 3), dtype="float32",
+                             external=[(str(tmp_path / "raw.bin"), 0, 48)])
+    path = _weights_file(tmp_path, build)
+    model = _dense_model()
+    before = model.get_weights()
+    with pytest.raises(ModelFormatError, match=match):
+        model.load_weights(path)
+    np.testing.assert_array_equal(before[0], model.get_weights()[0])
+
+
+def test_shape_bomb_is_refused_before_anything_is_read_or_built(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_mlp.keras") as z:
+        config = json.loads(z.read("config.json"))
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:  # 16 GiB declared, a few KiB stored
+        f.create_dataset("layers/dense/vars/0", shape=(1 << 20, 1 << 12), dtype="float32",
+                         chunks=(1024, 1024), compression="gzip")
+    _keras_zip(tmp_path / "b.keras", config, buffer.getvalue())
+    with pytest.raises(ModelFormatError, match="crafted size"):
+        keras.models.load_model(tmp_path / "b.keras")
+
+
+def test_truncated_hdf5_and_keras_archive_give_the_format_error(tmp_path):
+    data = (FIXTURES / "legacy_mlp.h5").read_bytes()
+    (tmp_path / "t.h5").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFormatError, match="t.h5"):
+        keras.models.load_model(tmp_path / "t.h5")
+    with zipfile.ZipFile(FIXTURES / "k3_lstm.keras") as z:
+        config = json.loads(z.read("config.json"))
+        weights = z.read("model.weights.h5")
+    _keras_zip(tmp_path / "t.keras", config, weights[: len(weights) // 3])
+    with pytest.raises(ModelFormatError):
+        keras.models.load_model(tmp_path / "t.keras")
+
+
+def test_weights_missing_from_a_keras_archive_are_refused(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_lstm.keras") as z:
+        config = json.loads(z.read("config.json"))
+    _keras_zip(tmp_path / "e.keras", config)  # an empty weights file
+    with pytest.raises(ModelFormatError, match="holds no array|refused before allocating"):
+        keras.models.load_model(tmp_path / "e.keras")
+
+
+def test_unknown_keras_argument_is_refused_by_name(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_mlp.keras") as z:
+        config = json.loads(z.read("config.json"))
+        weights = z.read("model.weights.h5")
+    config["config"]["layers"][1]["config"]["quantization_config"] = {"mode": "int8"}
+    _keras_zip(tmp_path / "q.keras", config, weights)
+    with pytest.raises(ModelFormatError, match="quantization_config"):
+        keras.models.load_model(tmp_path / "q.keras")
+
+
+def test_without_h5py_reading_or_writing_hdf5_says_what_to_install(tmp_path, monkeypatch):
+    model = _dense_model()
+    target = tmp_path / "w.weights.h5"
+    target.write_bytes(b"kept")
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    with pytest.raises(ImportError, match=r"pip install 'gradiente\[h5\]'"):
+        keras.models.load_model(FIXTURES / "k3_mlp.keras")
+    with pytest.raises(ImportError, match="h5py"):
+        model.save_weights(target)
+    assert target.read_bytes() == b"kept"  # nothing already saved is lost
+    model.save(tmp_path / "m.keras")  # the default format needs NumPy only
+    assert keras.models.load_model(tmp_path / "m.keras").count_params() == 15
