@@ -8,7 +8,7 @@ from gradiente.models.cloning import clone_model
 # json: imported when first read, so building a model does not pay for saving one.
 _SAVING = ("load_model", "model_from_json", "save_model")
 
-__all__ = ["Model", "Functional", "Sequential", "clone_model", *_SAVING]
+__all__ = ["Model", "Functional", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
 
 
 def __getattr__(name):
