@@ -15,7 +15,7 @@ from gradiente.export.onnx.registry import UnsupportedLayerError
 
 __all__ = ["export_onnx", "build_onnx_model", "UnsupportedLayerError"]
 
-_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization")
+_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization", "recurrent")
 
 
 def _import_onnx():
