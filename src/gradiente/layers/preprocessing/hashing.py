@@ -78,10 +78,9 @@ class Hashing(DataLayer):
         return out
 
     def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return input_shape
-        return input_shape[:-1] + (self.num_bins,) if input_shape else (self.num_bins,)
+        # Keras's own shape for "one_hot" drops a last axis of any size; its call (and this
+        # one) replaces only an axis of size 1, so the shape given is the one produced.
+        return encoding.output_shape(input_shape, self.output_mode, self.num_bins)
 
     def get_config(self):
         config = super().get_config()
