@@ -45,6 +45,8 @@ from gradiente.layers.lambda_layer import Lambda
 from gradiente.layers.preprocessing import Normalization, Rescaling
 from gradiente.layers.preprocessing import (CategoryEncoding, Discretization, Hashing, IntegerLookup,
                                            StringLookup, TextVectorization)
+from gradiente.layers.preprocessing import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                           RandomRotation, RandomTranslation, RandomZoom, Resizing)
 from gradiente.layers.serialization import deserialize, serialize
 
 # Not a Keras name: the layer that records a keras.ops call on KerasTensors in a graph. The

@@ -18,6 +18,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.autodiff.trace import Trace, TraceError
+from gradiente.random.seed_generator import SeedGenerator
 from gradiente.regularizers import Regularizer
 from gradiente.utils.nest import flatten
 
@@ -36,6 +37,14 @@ def replayable(model, state, gradient_hooks):
     compile_loss = model._compile_loss
     losses = compile_loss.losses if compile_loss is not None else []
     return all(loss is None or getattr(loss, "traceable", False) for loss in losses)
+
+
+def seed_states(model):
+    """The state Variables of the SeedGenerators the model's layers hold (the random image
+    layers'): the replay check rewinds them as it rewinds the library's generator, so the
+    replay draws what the eager step drew."""
+    return [value.state for layer in model._flatten_layers() for value in vars(layer).values()
+            if isinstance(value, SeedGenerator)]
 
 
 class StepResult:
