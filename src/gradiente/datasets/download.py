@@ -41,19 +41,37 @@ def base_url():
 
 
 def sha256_of(path):
-    digest = hashlib.sha256()
+    return hash_of(path, "sha256")
+
+
+def hash_of(path, algorithm):
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def fetch(fname, sha256, subdir=None, origin=None, size=None):
+def algorithm_of(file_hash):
+    """Keras's rule: a 64-digit hash is SHA-256, any other MD5."""
+    return "sha256" if len(file_hash) == 64 else "md5"
+
+
+def url_for(url):
+    """A full URL, unless ``GRADIENTE_DATASETS_URL`` names a mirror: then the same file name
+    there (tests and offline mirrors serve every file from one folder)."""
+    if os.environ.get(BASE_URL_ENV):
+        return base_url() + url.rsplit("/", 1)[-1]
+    return url
+
+
+def fetch(fname, sha256, subdir=None, origin=None, size=None, url=None):
     """The local path of data file ``fname``, downloading it first if it is not cached.
 
     ``origin`` is the file's name on the server (default ``fname``), under ``base_url()``;
     ``size``, its known size in bytes: a server that announces another size or sends more
-    is refused before anything beyond it is written.
+    is refused before anything beyond it is written. ``url``: a full address instead (for
+    files not on Keras's mirror), see ``url_for``. ``sha256`` may also be an MD5 (32 digits).
 
     A cached file whose size or SHA-256 differs (truncated, corrupted) is downloaded again.
     Raises ``DatasetDownloadError`` when offline, when the download is corrupt, too large
@@ -61,13 +79,13 @@ def fetch(fname, sha256, subdir=None, origin=None, size=None):
     """
     directory = cache_dir() if subdir is None else os.path.join(cache_dir(), subdir)
     path = os.path.join(directory, fname)
-    url = base_url() + (origin or fname)
+    url = url_for(url) if url else base_url() + (origin or fname)
     if os.path.exists(path):
         if _cached_file_is_valid(path, sha256, size, url):
             return path
         warnings.warn(
-            f"The cached file {path} does not match its SHA-256 checksum (it is incomplete or "
-            f"corrupted); downloading it again from {url}.",
+            f"The cached file {path} does not match its {_NAMES[algorithm_of(sha256)]} checksum (it "
+            f"is incomplete or corrupted); downloading it again from {url}.",
             stacklevel=3,
         )
     try:
@@ -89,20 +107,25 @@ def _cached_file_is_valid(path, sha256, size, url):
     try:
         if size is not None and os.path.getsize(path) != size:
             return False  # no need to hash what has the wrong size
-        return sha256_of(path) == sha256
+        return hash_of(path, algorithm_of(sha256)) == sha256
     except OSError as err:
         raise DatasetDownloadError(f"Cannot read the cached data set file {path} ({err}).") from err
 
 
+_NAMES = {"sha256": "SHA-256", "md5": "MD5"}
+
+
 def _how_to_fix(url, path, sha256):
+    check = f" Its {_NAMES[algorithm_of(sha256)]} must be {sha256}." if sha256 else ""
     return (
         f"To use it offline, download {url} yourself (a browser, or `curl -L -o {path} {url}`) "
-        f"and put it at {path} (set {DATA_DIR_ENV} to cache data sets elsewhere). "
-        f"Its SHA-256 must be {sha256}."
+        f"and put it at {path} (set {DATA_DIR_ENV} to cache data sets elsewhere).{check}"
     )
 
 
 def _download(url, path, sha256, size):
+    """Download ``url`` to ``path``, checked against ``sha256`` (a SHA-256 or MD5 hex digest,
+    or None for no check) and ``size``."""
     # Imported here, not at module import: they cost ~20 ms and are rarely needed.
     import http.client
     import urllib.error
@@ -113,10 +136,11 @@ def _download(url, path, sha256, size):
         # The file appears under its name only complete and verified (utils.atomic).
         with watchdog, atomic_write(path) as out, watchdog.urlopen(url, TIMEOUT_S) as response:
             _check_announced_size(response, url, size)
-            received = _copy(response, out, url, size, watchdog)
-            if received != sha256:
+            algorithm = algorithm_of(sha256) if sha256 else "sha256"
+            received = _copy(response, out, url, size, watchdog, algorithm)
+            if sha256 and received != sha256:
                 raise DatasetDownloadError(
-                    f"The file downloaded from {url} has SHA-256 {received}, but {sha256} was "
+                    f"The file downloaded from {url} has {_NAMES[algorithm]} {received}, but {sha256} was "
                     f"expected: the transfer was corrupted or the server's file changed. Try again. "
                     + _how_to_fix(url, path, sha256)
                 )
@@ -147,9 +171,9 @@ def _check_announced_size(response, url, size):
             f"{size}: refusing it before downloading anything.")
 
 
-def _copy(response, out, url, size, watchdog):
-    """Copy the body to ``out`` (at most ``size`` bytes); returns its SHA-256."""
-    digest = hashlib.sha256()
+def _copy(response, out, url, size, watchdog, algorithm="sha256"):
+    """Copy the body to ``out`` (at most ``size`` bytes); returns its hash."""
+    digest = hashlib.new(algorithm)
     total = 0
     for chunk in iter(lambda: response.read(_CHUNK), b""):
         total += len(chunk)

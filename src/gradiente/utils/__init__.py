@@ -18,7 +18,7 @@ def __getattr__(name):
         import gradiente.saving
 
         return getattr(gradiente.saving, name)
-    # The Dataset-making helpers import gradiente.data only when asked for.
+    # Dataset makers and get_file load their modules (and gradiente.data) only when asked for.
     if name in _DATASET_NAMES:
         import importlib
 
@@ -39,6 +39,7 @@ _DATASET_NAMES = {
     "image_dataset_from_directory": "gradiente.utils.image_dataset_utils",
     "text_dataset_from_directory": "gradiente.utils.text_dataset_utils",
     "split_dataset": "gradiente.utils.dataset_utils",
+    "get_file": "gradiente.utils.file_utils",
 }
 _IMAGE_NAMES = ("array_to_img", "img_to_array", "load_img", "save_img")
 
