@@ -15,7 +15,8 @@ from gradiente.export.onnx.registry import UnsupportedLayerError
 
 __all__ = ["export_onnx", "build_onnx_model", "UnsupportedLayerError"]
 
-_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization", "recurrent")
+_FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization", "recurrent",
+             "attention")
 
 
 def _import_onnx():

@@ -41,6 +41,8 @@ class OnnxGraph:
         self.inputs = []
         self.outputs = []
         self.prefix = "graph"
+        self.node = None  # the layer call being converted, and its KerasTensors' Values
+        self.value_of = None
         self._used = set()
         self._transposed = {}  # output name of a Transpose -> (its input, its perm)
 

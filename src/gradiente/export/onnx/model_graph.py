@@ -36,6 +36,8 @@ def convert_graph(g, model, input_values):
         outs = [Value("", t.shape, t.dtype) for t in node.output_tensors]
         for t in node.output_tensors:
             check_dtype(t, f"the output of layer '{layer.name}'")
+        # Converters that bind call arguments by name (attention) read the node through g.
+        g.node, g.value_of = node, (lambda t, _values=values: _values[id(t)])
         names = convert_call(g, layer, node, ins, outs)
         for t, name, out in zip(node.output_tensors, names, outs):
             values[id(t)] = Value(name, out.shape, out.dtype)
