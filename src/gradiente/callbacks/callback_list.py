@@ -1,4 +1,5 @@
 """``CallbackList``: one object that forwards each hook to every callback, in order."""
+from gradiente import replica_context
 from gradiente.callbacks.callback import Callback
 from gradiente.callbacks.history import History
 from gradiente.callbacks.progbar_logger import ProgbarLogger
@@ -22,6 +23,17 @@ def _overrides(callback, names):
         if getattr(attr, "__func__", attr) is not getattr(Callback, name):
             return True
     return False
+
+
+def prints_or_writes(callback):
+    """Whether ``callback`` only produces output (the terminal, files): in a data-parallel
+    run, process 0 alone runs it."""
+    from gradiente.callbacks.backup_and_restore import BackupAndRestore
+    from gradiente.callbacks.csv_logger import CSVLogger
+    from gradiente.callbacks.model_checkpoint import ModelCheckpoint
+    from gradiente.callbacks.tensorboard import TensorBoard
+
+    return isinstance(callback, (ProgbarLogger, ModelCheckpoint, BackupAndRestore, CSVLogger, TensorBoard))
 
 
 def _as_callback_list(callbacks):
@@ -81,6 +93,8 @@ class CallbackList(Callback):
         if params:
             self.set_params(params)
         self._index_batch_hooks()
+        if not replica_context.is_writer():
+            self._leave_output_to_process_zero()
 
     def _index_batch_hooks(self):
         self._batch_hooks = {
@@ -96,6 +110,14 @@ class CallbackList(Callback):
         self.should_call_predict_batch_hooks = bool(
             self._batch_hooks["on_predict_batch_begin"] or self._batch_hooks["on_predict_batch_end"]
         )
+
+    def _leave_output_to_process_zero(self):
+        """On processes other than 0 of a data-parallel run, drop the callbacks that print or
+        write files. The ``should_call_*`` flags stay as computed with them, so every process
+        builds (and reduces) per-batch logs at the same steps."""
+        self.callbacks = [cb for cb in self.callbacks if not prints_or_writes(cb)]
+        for hook, fns in self._batch_hooks.items():
+            self._batch_hooks[hook] = [fn for fn in fns if not prints_or_writes(getattr(fn, "__self__", None))]
 
     @property
     def history(self):

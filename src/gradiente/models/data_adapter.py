@@ -11,6 +11,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
+from gradiente.replica_context import shard_bounds
 
 
 # What the array's numbers mean to a model: booleans, integers and reals. Strings reach only
@@ -83,6 +84,9 @@ _NAN_CONSEQUENCE = {
 
 class ArrayData:
     """In-memory arrays served as batches; shuffled by a permutation once per epoch."""
+
+    # (index, count) under data parallelism: serve process ``index``'s rows of each batch.
+    shard = None
 
     def __init__(self, model, x, y=None, sample_weight=None, batch_size=32, name="x",
                  purpose="training"):
@@ -182,6 +186,9 @@ class ArrayData:
                 idx = slice(start, start + b)
             else:
                 idx = order[start:start + b]
+            if self.shard is not None:
+                lo, hi = shard_bounds(min(b, self.n - start), *self.shard)
+                idx = slice(start + lo, start + hi) if order is None else idx[lo:hi]
             xb = pack([_rows(a, idx) for a in self.xs], self.x_layout)
             yb = None if self.ys is None else [None if a is None else _rows(a, idx) for a in self.ys]
             swb = None if self.sw is None else _rows(self.sw, idx)

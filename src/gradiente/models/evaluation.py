@@ -5,8 +5,11 @@ the model overrides it (otherwise the same computation without the per-batch Pyt
 user's step), and hands its callbacks ``on_test_begin``, ``on_test_batch_begin/end`` and
 ``on_test_end``; fit's validation is an ``evaluate`` with fit's callbacks.
 """
+import contextlib
+
 import numpy as np
 
+from gradiente import replica_context
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models.data_adapter import ArrayData, check_inputs, check_verbose, make_data, pack
 from gradiente.models.trainer import pythonify_logs
@@ -21,6 +24,10 @@ def evaluate_data(model, data, callbacks):
     model.reset_metrics()
     custom = model._custom_steps()["test"]
     step = None if custom else steps.FastStep(model)
+    replica = replica_context.current()
+
+    def reduced():  # data parallel: logs from the metric states summed over all processes
+        return contextlib.nullcontext() if replica is None else replica.global_metrics(model.metrics)
     metrics = None  # read after the first batch has built compile's metrics
     batch_hooks = callbacks is not None and callbacks.should_call_test_batch_hooks
     if callbacks is not None:
@@ -29,7 +36,9 @@ def evaluate_data(model, data, callbacks):
     for batch, (xb, yb, swb) in enumerate(data.batches(shuffle=False)):
         if batch_hooks:
             callbacks.on_test_batch_begin(batch)
-        if custom:
+        if replica is not None and batch_size_of(xb) == 0:
+            pass  # this process has no rows of the batch: the others' count
+        elif custom:
             logs = pythonify_logs(model.test_step(steps.step_data(data, xb, yb, swb)))
         else:
             if metrics is None:
@@ -39,13 +48,16 @@ def evaluate_data(model, data, callbacks):
             loss, parts, y_pred = step.forward_loss(xb, yb, swb, False)
             steps.record_metrics(model, loss.data, [None if p is None else p.data for p in parts],
                                  yb, y_pred, swb, batch_size_of(xb))
-            logs = steps.metrics_logs(metrics) if batch_hooks else None
+        if batch_hooks and (replica is not None or not custom):
+            with reduced():
+                logs = steps.get_metrics_result_or_logs(model, logs) if custom else steps.metrics_logs(metrics)
         batches += 1
         if batch_hooks:
             callbacks.on_test_batch_end(batch, logs)
     if batches == 0:
         raise ValueError("The evaluation dataset is empty: it produced no batch.")
-    logs = steps.get_metrics_result_or_logs(model, logs) if custom else steps.metrics_logs(metrics)
+    with reduced():
+        logs = steps.get_metrics_result_or_logs(model, logs) if custom else steps.metrics_logs(metrics)
     if callbacks is not None:
         callbacks.on_test_end(logs)
     return logs
@@ -105,6 +117,11 @@ def test_on_batch(model, x, y=None, sample_weight=None, return_dict=False):
     from gradiente.models.training import assert_compiled
 
     assert_compiled(model, "test_on_batch")
+    if replica_context.current() is not None:
+        raise NotImplementedError(
+            "test_on_batch() is not supported under a multi-process DataParallel distribution; "
+            "use evaluate(), which splits each global batch among the processes."
+        )
     data = one_batch(model, x, y, sample_weight, "evaluation")
     logs = evaluate_data(model, data, None)
     return logs if return_dict else flatten_metrics_in_order(model, logs)
@@ -125,6 +142,11 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     verbose = check_verbose(verbose)
     data = make_data(model, x, None, None, batch_size, steps, purpose="prediction")
     check_inputs(model, data)
+    replica = replica_context.current()
+    if replica is not None:
+        sharded = replica.shard_for_predict(data)
+        # Too small to split: every process predicts all of it, nothing to gather.
+        data, replica = (data, None) if sharded is None else (sharded, replica)
     custom = model._custom_steps()["predict"]
     if (not custom and verbose == 0 and callbacks is None and isinstance(data, ArrayData)
             and data.n <= data.batch_size):
@@ -136,6 +158,10 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
     structure, outputs = None, []
     for batch, (xb, _, _) in enumerate(data.batches(shuffle=False)):
         cbs.on_predict_batch_begin(batch)
+        if replica is not None and batch_size_of(xb) == 0:
+            outputs.append(None)  # this process has no rows of the batch; the others do
+            cbs.on_predict_batch_end(batch, {"outputs": None})
+            continue
         if custom:
             out = model.predict_step(pack_x_y_sample_weight(map_structure(_to_tensor, xb)))
         else:
@@ -145,6 +171,8 @@ def predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=Non
         outputs.append(flatten(out))
         cbs.on_predict_batch_end(batch, {"outputs": out})
     cbs.on_predict_end()
+    if replica is not None:  # every process returns the whole result, in order
+        outputs, structure = replica.gather_outputs(outputs, structure)
     if not outputs:
         raise ValueError("predict() received no data: the input produced no batch.")
     joined = [np.concatenate(parts, axis=0) for parts in zip(*outputs)]

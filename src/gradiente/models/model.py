@@ -17,6 +17,7 @@ outputs)``) is made a Functional subclass by ``Model.__init__``, as Keras 3 does
 """
 import numpy as np
 
+from gradiente import replica_context
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer, _call_signature, map_shapes
 from gradiente.layers.masks import has_mask, masks_like
@@ -219,15 +220,20 @@ class Model(Trainer, Layer):
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Write the whole model (``.keras``): architecture, weights, compile arguments and
-        optimizer state, atomically."""
+        optimizer state, atomically. In a data-parallel run only process 0 writes."""
         from gradiente.saving import save_model
 
+        if not replica_context.is_writer():
+            return  # the replicas are identical: one file, written once
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
-        """Write ``self.weights`` to ``filepath`` (``.weights.npz``), atomically."""
+        """Write ``self.weights`` to ``filepath`` (``.weights.npz``), atomically; in a
+        data-parallel run only process 0 writes."""
         from gradiente.saving import save_weights
 
+        if not replica_context.is_writer():
+            return
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from gradiente import ops
+from gradiente import ops, replica_context
 from gradiente.autodiff.tape import GradientTape
 from gradiente.autodiff.tensor import Tensor
 from gradiente.metrics.metric import Metric
@@ -233,20 +233,21 @@ class Trainer:
         }
 
     # --- the loops (models/training.py) -----------------------------------------------
+    # Through replica_context.run: on a multi-process run an error ends every process.
     def fit(self, *args, **kwargs):
         from gradiente.models import training
 
-        return training.fit(self, *args, **kwargs)
+        return replica_context.run(training.fit, self, *args, **kwargs)
 
     def evaluate(self, *args, **kwargs):
         from gradiente.models import evaluation
 
-        return evaluation.evaluate(self, *args, **kwargs)
+        return replica_context.run(evaluation.evaluate, self, *args, **kwargs)
 
     def predict(self, *args, **kwargs):
         from gradiente.models import evaluation
 
-        return evaluation.predict(self, *args, **kwargs)
+        return replica_context.run(evaluation.predict, self, *args, **kwargs)
 
     def predict_on_batch(self, x):
         from gradiente.models import evaluation

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from gradiente import backend
+from gradiente import backend, replica_context
 from gradiente.autodiff.tensor import Tensor
 from gradiente.models import evaluation
 from gradiente.models.compiled_step import CompiledStep, replayable, seed_states
@@ -100,6 +100,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         if not isinstance(data, ArrayData):
             raise ValueError("validation_split is only supported for arrays, not generators or datasets.")
         val_data = data.split(validation_split)
+    replica = replica_context.current()
+    if replica is not None:  # data parallel: this process's share of each global batch
+        data, val_data = replica.shard(data), replica.shard(val_data)
     check_inputs(model, data)
     names = model._output_names_for_compile()
     for d in (data, val_data):
@@ -116,13 +119,18 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
                        verbose=verbose, epochs=epochs, steps=steps)
     model.stop_training = False
     cbs.on_train_begin()
+    if replica is not None:  # same script everywhere; process 0's weights and resume point
+        replica.begin_fit(model, data, cbs, steps, epochs)
     initial_epoch = _resume(model, cbs, initial_epoch)
     if custom:
-        run_batch, epoch_logs = _custom_train(model, data, class_weight)
+        run_batch, epoch_logs = (_custom_train(model, data, class_weight) if replica is None
+                                 else replica.custom_train(model, data, class_weight))
     else:
-        run_batch, epoch_logs = _fast_train(model, cbs, class_weight)
+        run_batch, epoch_logs = _fast_train(model, cbs, class_weight, replica)
     logs = {}
     for epoch in range(initial_epoch, epochs):
+        if replica is not None:
+            replica.begin_epoch()
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         batch_hooks = cbs.should_call_train_batch_hooks
@@ -155,8 +163,9 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
     return cbs.history
 
 
-def _fast_train(model, cbs, class_weight):
-    """The per-batch function and epoch logs of the default train_step's fast path."""
+def _fast_train(model, cbs, class_weight, replica=None):
+    """The per-batch function and epoch logs of the default train_step's fast path; with a
+    ``replica`` (data parallel), gradients and logs are the global batch's."""
     state = model._compile_state
     step = FastStep(model)
     train_vars = step.train_vars
@@ -177,10 +186,13 @@ def _fast_train(model, cbs, class_weight):
             result = step_arrays(loss, parts, predictions, grads)
             result.predictions = predictions  # Tensors: their masks reach the metrics
             return result
+    if replica is not None:
+        run_step = replica.reducing_step(run_step, train_vars)
     # SGD's update is linear in lr * g: backprop seeded with lr gives that product directly,
     # saving a pass over every gradient. Callbacks that read gradients need them unscaled.
     fold_lr = None if gradient_hooks else optimizer.folded_learning_rate
     metrics = model.metrics  # fixed for this fit: reading them once keeps each batch cheap
+    logs_of = metrics_logs if replica is None else replica.metrics_logs
 
     guard = backend.stop_on_nonfinite_loss()
 
@@ -193,10 +205,11 @@ def _fast_train(model, cbs, class_weight):
         for hook in gradient_hooks:
             hook.on_train_gradients(batch, [None if g is None else Tensor(g) for g in result.grads], train_vars)
         optimizer.apply(result.grads, train_vars, lr_folded=lr is not None)
-        record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb))
-        return metrics_logs(metrics) if want_logs else None
+        if result.predictions is not None:  # None: this process had no rows of the batch
+            record_metrics(model, result.loss, result.parts, yb, result.predictions, swb, batch_size_of(xb))
+        return logs_of(metrics) if want_logs else None
 
-    return run_batch, lambda _: metrics_logs(metrics)
+    return run_batch, lambda _: logs_of(metrics)
 
 
 def _custom_train(model, data, class_weight):
@@ -272,6 +285,14 @@ def _resume(model, cbs, initial_epoch):
     return max(initial_epoch, int(state["epoch"]))
 
 
+def _refuse_replicas(method):
+    if replica_context.current() is not None:
+        raise NotImplementedError(
+            f"{method}() is not supported under a multi-process DataParallel distribution (which "
+            "process's batch would it be?); use fit() / evaluate(), which split each global batch."
+        )
+
+
 def _unpack_validation(validation_data):
     from gradiente.models.data_adapter import is_iterable_source
 
@@ -315,6 +336,7 @@ def _prepare(model, data, class_weight=None):
 def train_on_batch(model, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
     """One optimizer step on one batch; the loss (and metrics) on it, metrics reset first."""
     assert_compiled(model, "train_on_batch")
+    _refuse_replicas("train_on_batch")
     data = one_batch(model, x, y, sample_weight)
     check_class_weight(class_weight, sample_weight, len(data.ys) if data.ys else None)
     model.reset_metrics()

@@ -1,0 +1,224 @@
+"""Training scenarios run by tests/distribution/test_distribution_mpi.py: once as one plain process (the
+reference) and once under ``mpiexec -n 2``; each process writes its results to OUT.
+
+    python scenarios.py OUT MODE      MODE: all | kill | resume | raise
+"""
+import hashlib
+import json
+import os
+import signal
+import sys
+
+import numpy as np
+
+import gradiente as keras
+from gradiente.distribution.communicator import world
+
+OUT, MODE = sys.argv[1], sys.argv[2]
+keras.distribution.initialize()
+keras.distribution.set_distribution(keras.distribution.DataParallel())
+RANK, SIZE = world().rank, world().size
+L = keras.layers
+
+
+def data(n, shape, classes, seed):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, *shape), dtype=np.float32), rng.integers(0, classes, n)
+
+
+def seeded(build):
+    # Each process draws different initial weights: fit must start all from process 0's.
+    keras.utils.set_random_seed(7 + 1000 * RANK)
+    return build()
+
+
+def mlp():
+    return keras.Sequential([L.Input((784,)), L.Dense(300, activation="relu"),
+                             L.Dense(100, activation="relu"), L.Dense(10, activation="softmax")])
+
+
+def cnn():
+    return keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(4, 3, activation="relu"),
+                             L.MaxPooling2D(2), L.Flatten(), L.Dense(10, activation="softmax")])
+
+
+def lstm():
+    return keras.Sequential([L.Input((6, 3)), L.LSTM(8), L.Dense(3, activation="softmax")])
+
+
+class CustomStep(keras.Model):
+    """A model with its own train_step (Keras's guide): fit runs it on every batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = L.Dense(16, activation="relu")
+        self.out = L.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+    def train_step(self, data):
+        x, y = data
+        with keras.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(grads, self.trainable_variables)
+        for metric in self.metrics:
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
+                metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+
+class Batches(keras.utils.PyDataset):
+    def __init__(self, x, y, rows):
+        super().__init__()
+        self.x, self.y, self.rows = x, y, rows
+
+    def __len__(self):
+        return len(self.x) // self.rows
+
+    def __getitem__(self, i):
+        part = slice(i * self.rows, (i + 1) * self.rows)
+        return self.x[part], self.y[part]
+
+
+def record(name, model, history=None, **extra):
+    weights = [np.asarray(w) for w in model.get_weights()]
+    digest = hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest()
+    np.savez(os.path.join(OUT, f"{name}.{RANK}.npz"), *weights)
+    result = {"history": {k: [float(v) for v in vs] for k, vs in (history.history if history else {}).items()},
+              "checksums": world().allgather_object(digest)}
+    result.update(extra)
+    with open(os.path.join(OUT, f"{name}.{RANK}.json"), "w") as f:
+        json.dump(result, f)
+
+
+def mlp_sgd():
+    x, y = data(520, (784,), 10, 1)
+    xv, yv = data(70, (784,), 10, 2)
+    model = seeded(mlp)
+    model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    print(f"MARK fit on process {RANK}", flush=True)
+    callbacks = [keras.callbacks.CSVLogger(os.path.join(OUT, "mlp.csv")),
+                 keras.callbacks.ModelCheckpoint(os.path.join(OUT, "mlp_ckpt.keras")),
+                 # Stops when val_loss fails to fall by 10 in an epoch: after epoch 2 of 4.
+                 keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=10.0, patience=1)]
+    history = model.fit(x, y, batch_size=128, epochs=4, validation_data=(xv, yv), verbose=2,
+                        callbacks=callbacks)
+    model.save(os.path.join(OUT, "mlp.keras"))
+    evaluated = model.evaluate(xv, yv, batch_size=32, verbose=0)
+    predicted = model.predict(xv, batch_size=32, verbose=0)
+    np.save(os.path.join(OUT, f"mlp_predict.{RANK}.npy"), predicted)
+    record("mlp_sgd", model, history, evaluate=[float(v) for v in evaluated])
+
+
+def mlp_adam():
+    x, y = data(520, (784,), 10, 3)
+    model = seeded(mlp)
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=100, epochs=2, verbose=0,
+                        class_weight={c: 1.0 + 0.1 * c for c in range(10)})
+    record("mlp_adam", model, history)
+
+
+def cnn_sgd():
+    x, y = data(200, (12, 12, 1), 10, 4)
+    weights = np.random.default_rng(5).random(200).astype(np.float32) + 0.5
+    model = seeded(cnn)
+    model.compile(keras.optimizers.SGD(0.05, momentum=0.9), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(x, y, sample_weight=weights, batch_size=64, epochs=2, verbose=0)
+    record("cnn_sgd", model, history)
+
+
+def lstm_adam():
+    x, y = data(130, (6, 3), 3, 6)
+    model = seeded(lstm)
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=50, epochs=2, verbose=0, validation_split=0.2)
+    record("lstm_adam", model, history)
+
+
+def custom_step():
+    x, y = data(150, (20,), 10, 7)
+    # Built before fit: fit would otherwise create the weights after drawing the epoch's
+    # permutation on one process, before it on several (they must be broadcast first).
+    def build():
+        model = CustomStep()
+        model(x[:1])
+        return model
+
+    model = seeded(build)
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    record("custom_step", model, history)
+
+
+def pydataset():
+    # Two processes each take every other 32-row batch: one step = rows 64k..64k+63, as one
+    # process training on arrays with batch 64.
+    x, y = data(192, (20,), 10, 8)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    if SIZE == 1:
+        history = model.fit(x, y, batch_size=64, epochs=2, verbose=0, shuffle=False)
+    else:
+        history = model.fit(Batches(x, y, 32), epochs=2, verbose=0, shuffle=False)
+    record("pydataset", model, history)
+
+
+def mismatch():
+    x, y = data(128, (20,), 10, 9)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    try:
+        model.fit(x, y, batch_size=32 + 32 * RANK, epochs=1, verbose=0)
+        message = None
+    except keras.distribution.DistributionMismatchError as err:
+        message = str(err)
+    with open(os.path.join(OUT, f"mismatch.{RANK}.json"), "w") as f:
+        json.dump({"error": message}, f)
+
+
+class KillAt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if RANK == SIZE - 1 and self.epoch == 1 and batch == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+
+def backup(kill=False):
+    x, y = data(300, (20,), 10, 10)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(16, activation="relu"),
+                                             L.Dense(10, activation="softmax")]))
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    callbacks = [keras.callbacks.BackupAndRestore(os.path.join(OUT, "backup"))]
+    if kill:
+        callbacks.append(KillAt())
+    history = model.fit(x, y, batch_size=40, epochs=3, verbose=0, callbacks=callbacks)
+    record("backup", model, history)
+
+
+def bad_shard():
+    x, y = data(128, (20,), 10, 11)
+    if RANK == SIZE - 1:
+        y = y + 100  # labels out of range on one process only
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+
+
+if MODE == "all":
+    for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, mismatch, backup):
+        scenario()
+elif MODE == "kill":
+    backup(kill=True)
+elif MODE == "resume":
+    backup()
+elif MODE == "raise":
+    bad_shard()
