@@ -48,3 +48,20 @@ def test_bilinear_needs_known_sizes(tmp_path):
                               layers.UpSampling2D(2, interpolation="bilinear", name="up")])
     with pytest.raises(ValueError, match=r"'up' \(UpSampling2D\).*bilinear"):
         model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+def test_time_distributed(check_export, randomized, rng):
+    inputs = keras.Input((None, 6, 6, 2))  # any number of frames
+    h = layers.TimeDistributed(layers.Conv2D(3, 3, activation="relu"))(inputs)
+    h = layers.TimeDistributed(layers.Flatten())(h)
+    h = layers.TimeDistributed(layers.Dense(4))(h)
+    model = randomized(keras.Model(inputs, layers.GRU(2)(h)))
+    check_export(model, rng.normal(size=(3, 4, 6, 6, 2)).astype("float32"))
+
+
+def test_augmentation_is_identity_at_inference(check_export, randomized, rng):
+    model = keras.Sequential([keras.Input((6, 6, 3)), layers.RandomFlip(), layers.RandomRotation(0.2),
+                              layers.RandomTranslation(0.1, 0.1), layers.RandomZoom(0.2),
+                              layers.RandomContrast(0.3), layers.RandomBrightness(0.2),
+                              layers.Conv2D(2, 3), layers.GlobalMaxPooling2D()])
+    check_export(randomized(model), rng.uniform(0, 1, (3, 6, 6, 3)).astype("float32"))

@@ -8,7 +8,7 @@ _CONVERTERS = {}
 
 # Methods whose override in a subclass changes what a layer computes: a subclass that
 # overrides one of them runs other code than the converter was written for.
-_COMPUTING = ("call", "convolution_op", "_combine", "_merge", "_reduce", "_primitive")
+_COMPUTING = ("call", "convolution_op", "_combine", "_merge", "_reduce", "_primitive", "transform")
 
 
 class Converter:
