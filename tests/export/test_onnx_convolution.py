@@ -126,3 +126,21 @@ def test_custom_convolution_op_is_refused(tmp_path):
     model = keras.Sequential([keras.Input((5, 5, 1)), Standardized(2, 3, name="std")])
     with pytest.raises(ValueError, match=r"'std' \(Standardized\)"):
         model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+
+
+@pytest.mark.filterwarnings("ignore:Layer 'conv1d.*mask stops here")
+def test_mask_that_no_layer_reads(check_export, randomized, rng):
+    """Convolutions, global max pooling and normalization ignore the mask of mask_zero=True."""
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), layers.Embedding(12, 4, mask_zero=True),
+                              layers.Conv1D(3, 2), layers.LayerNormalization(), layers.GlobalMaxPooling1D(),
+                              layers.Dense(2)])
+    ids = rng.integers(0, 12, (4, 7)).astype("int32")
+    ids[:, -2:] = 0
+    check_export(randomized(model), ids)
+
+
+def test_masked_average_pooling_is_refused(tmp_path):
+    model = keras.Sequential([keras.Input((7,), dtype="int32"), layers.Embedding(12, 4, mask_zero=True),
+                              layers.GlobalAveragePooling1D(name="mean")])
+    with pytest.raises(ValueError, match=r"'mean' \(GlobalAveragePooling1D\).*mask"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)

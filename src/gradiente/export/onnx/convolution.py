@@ -75,7 +75,7 @@ def _bias(layer):
     return None if layer.bias is None else array(layer.bias)
 
 
-@converts(Conv)
+@converts(Conv, masks=True)
 def conv(g, layer, ins, outs):
     (x,) = ins
     spatial = spatial_of(x, layer.rank, layer.data_format)
@@ -89,7 +89,7 @@ def _depthwise_kernel(layer, kernel, channels):
     return kernel.reshape(layer.kernel_size + (1, channels * layer.depth_multiplier))
 
 
-@converts(DepthwiseConv)
+@converts(DepthwiseConv, masks=True)
 def depthwise_conv(g, layer, ins, outs):
     (x,) = ins
     spatial = spatial_of(x, layer.rank, layer.data_format)
@@ -100,7 +100,7 @@ def depthwise_conv(g, layer, ins, outs):
     return _finish(g, layer, y)
 
 
-@converts(SeparableConv)
+@converts(SeparableConv, masks=True)
 def separable_conv(g, layer, ins, outs):
     (x,) = ins
     spatial = spatial_of(x, layer.rank, layer.data_format)
@@ -117,7 +117,7 @@ def separable_conv(g, layer, ins, outs):
     return _finish(g, layer, y)
 
 
-@converts(ConvTranspose)
+@converts(ConvTranspose, masks=True)
 def conv_transpose(g, layer, ins, outs):
     (x,) = ins
     spatial = spatial_of(x, layer.rank, layer.data_format)

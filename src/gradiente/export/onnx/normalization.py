@@ -54,7 +54,7 @@ def batch_normalization(g, layer, ins, outs):
     return g.op("Add", [y, g.const(_broadcast(shift.astype(_F), axes, rank), "shift")])
 
 
-@converts(LayerNormalization)
+@converts(LayerNormalization, masks=True)
 def layer_normalization(g, layer, ins, outs):
     x = ins[0]
     axes = layer._param_axes
@@ -63,14 +63,14 @@ def layer_normalization(g, layer, ins, outs):
     return _affine(g, _standardize(g, x.name, axes, layer.epsilon), layer.gamma, layer.beta, axes, x.ndim)
 
 
-@converts(RMSNormalization)
+@converts(RMSNormalization, masks=True)
 def rms_normalization(g, layer, ins, outs):
     x = ins[0]
     axes = layer._param_axes
     return _affine(g, _rms_scale(g, x.name, axes, layer.epsilon), layer.scale, None, axes, x.ndim)
 
 
-@converts(GroupNormalization)
+@converts(GroupNormalization, masks=True)
 def group_normalization(g, layer, ins, outs):
     x = ins[0]
     rank = x.ndim

@@ -19,22 +19,25 @@ def _pool(g, layer, ins, op_type, **extra):
     return from_channels_first(g, y, layer.rank, layer.data_format)
 
 
-@converts(MaxPooling1D, MaxPooling2D, MaxPooling3D)
+@converts(MaxPooling1D, MaxPooling2D, MaxPooling3D, masks=True)
 def max_pooling(g, layer, ins, outs):
     return _pool(g, layer, ins, "MaxPool")
 
 
-@converts(AveragePooling1D, AveragePooling2D, AveragePooling3D)
+@converts(AveragePooling1D, AveragePooling2D, AveragePooling3D, masks=True)
 def average_pooling(g, layer, ins, outs):
     return _pool(g, layer, ins, "AveragePool", count_include_pad=0)
 
 
-@converts(GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
+@converts(GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, masks=True)
 def global_max_pooling(g, layer, ins, outs):
     return g.op("ReduceMax", [ins[0].name, g.ints(layer._axes, "axes")], keepdims=int(layer.keepdims))
 
 
-# GlobalAveragePooling1D reads a mask (the mean over unmasked steps): masks stay refused.
-@converts(GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
 def global_average_pooling(g, layer, ins, outs):
     return g.op("ReduceMean", [ins[0].name, g.ints(layer._axes, "axes")], keepdims=int(layer.keepdims))
+
+
+# GlobalAveragePooling1D reads a mask (the mean over unmasked steps): there masks stay refused.
+converts(GlobalAveragePooling1D)(global_average_pooling)
+converts(GlobalAveragePooling2D, GlobalAveragePooling3D, masks=True)(global_average_pooling)

@@ -20,7 +20,8 @@ class Converter:
 
 def converts(*classes, masks=False, kwargs=()):
     """Register the decorated function for ``classes``. ``masks=True``: the layer's result
-    does not depend on an incoming mask (it only passes it on), so masked inputs are fine.
+    does not depend on an incoming mask (its call takes no ``mask`` and reads none), so
+    masked inputs are fine.
     ``kwargs``: the call arguments besides ``training`` the converter reads itself."""
     def register(fn):
         for cls in classes:

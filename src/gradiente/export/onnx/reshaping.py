@@ -10,7 +10,7 @@ from gradiente.layers.spatial import Cropping, UpSampling, ZeroPadding, _linear_
 _INT64_MAX = np.iinfo(np.int64).max
 
 
-@converts(Flatten)
+@converts(Flatten, masks=True)
 def flatten(g, layer, ins, outs):
     x = ins[0]
     name = x.name
@@ -20,7 +20,7 @@ def flatten(g, layer, ins, outs):
     return g.reshape(name, [0, -1])
 
 
-@converts(Reshape)
+@converts(Reshape, masks=True)
 def reshape(g, layer, ins, outs):
     x = ins[0]
     target = layer._resolve(x.shape)
@@ -29,19 +29,19 @@ def reshape(g, layer, ins, outs):
     return g.reshape(x.name, [0] + list(target))
 
 
-@converts(Permute)
+@converts(Permute, masks=True)
 def permute(g, layer, ins, outs):
     return g.transpose(ins[0].name, [0] + list(layer.dims))
 
 
-@converts(RepeatVector)
+@converts(RepeatVector, masks=True)
 def repeat_vector(g, layer, ins, outs):
     # (batch, n) -> (batch, 1, n), broadcast to (batch, times, n).
     expanded = g.op("Unsqueeze", [ins[0].name, g.ints([1], "axes")])
     return g.op("Expand", [expanded, g.ints([1, layer.n, 1], "shape")])
 
 
-@converts(ZeroPadding)
+@converts(ZeroPadding, masks=True)
 def zero_padding(g, layer, ins, outs):
     x = ins[0]
     befores, afters = [0] * x.ndim, [0] * x.ndim
@@ -50,7 +50,7 @@ def zero_padding(g, layer, ins, outs):
     return g.op("Pad", [x.name, g.ints(befores + afters, "pads")], mode="constant")
 
 
-@converts(Cropping)
+@converts(Cropping, masks=True)
 def cropping(g, layer, ins, outs):
     x = ins[0]
     starts = [lo for lo, _ in layer.cropping]
@@ -58,7 +58,7 @@ def cropping(g, layer, ins, outs):
     return g.op("Slice", [x.name, g.ints(starts, "starts"), g.ints(ends, "ends"), g.ints(layer._axes, "axes")])
 
 
-@converts(UpSampling)
+@converts(UpSampling, masks=True)
 def up_sampling(g, layer, ins, outs):
     x = ins[0]
     if layer.interpolation == "bilinear":
