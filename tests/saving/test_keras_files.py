@@ -138,6 +138,24 @@ def test_keras_compatible_archive_has_keras_layout(tmp_path):
     assert int(loaded.optimizer.iterations) == 1
 
 
+def test_functional_calls_are_written_as_keras_3_call_records(tmp_path):
+    inp = keras.Input((5, 8), name="tokens")
+    att = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(inp, inp)
+    model = keras.Model(inp, L.Add(name="add")([inp, att]))
+    keras.saving.save_model(model, tmp_path / "f.keras", keras_compatible=True)
+    with zipfile.ZipFile(tmp_path / "f.keras") as z:
+        config = json.loads(z.read("config.json"))
+    assert (config["module"], config["class_name"]) == ("keras.src.models.functional", "Functional")
+    layers = {entry["name"]: entry for entry in config["config"]["layers"]}
+    tensor = {"class_name": "__keras_tensor__", "config": {
+        "shape": [None, 5, 8], "dtype": "float32", "keras_history": ["tokens", 0, 0]}}
+    # (query, value): both positional, as Keras 3 records MultiHeadAttention's call.
+    assert layers["mha"]["inbound_nodes"] == [{"args": [tensor, tensor], "kwargs": {}}]
+    add_args = layers["add"]["inbound_nodes"][0]["args"]
+    assert add_args[0][1]["config"]["keras_history"] == ["mha", 0, 0]
+    assert config["config"]["input_layers"] == [["tokens", 0, 0]]
+
+
 @pytest.mark.parametrize("name", KERAS3)
 def test_archive_written_here_has_the_same_weight_paths_as_keras(tmp_path, name):
     original = FIXTURES / f"k3_{name}.keras"

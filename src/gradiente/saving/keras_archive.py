@@ -14,12 +14,12 @@ import json
 import os
 import zipfile
 
-from gradiente.saving import weight_plan
+from gradiente.saving import builtins, weight_plan
 from gradiente.saving.archive import ArchiveReader
 from gradiente.saving.compile_config import compile_from_config, compile_to_config
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.h5_file import H5Reader, require_h5py
-from gradiente.saving.keras_config import translate
+from gradiente.saving.keras_config import keras_call_records, translate
 from gradiente.saving.keras_weights_h5 import (
     read_keras_weights, restore_optimizer_from, write_keras_weights,
 )
@@ -98,7 +98,12 @@ def _check_metadata(meta, path):
 # --- writing ------------------------------------------------------------------------------
 def keras_model_config(model, include_optimizer=True):
     """``config.json`` as Keras 3 writes it for ``model``."""
+    from gradiente.models.functional import Functional
+    from gradiente.models.sequential import Sequential
+
     config = model_to_config(model)
+    if isinstance(model, Functional) and not isinstance(model, Sequential):
+        keras_call_records(model, config["config"])
     config["compile_config"] = _keras_labels(compile_to_config(model)) if include_optimizer else None
     return _keras_labels(config)
 
@@ -113,11 +118,18 @@ def _keras_labels(value):
     if set(value) == {"__per_output__"}:
         return _keras_labels(value["__per_output__"])
     out = {k: _keras_labels(v) for k, v in value.items()}
+    if ("module" not in out and isinstance(out.get("class_name"), str)
+            and isinstance(out.get("config"), dict) and out["class_name"] in builtins.classes("layers")):
+        # A wrapped layer (Bidirectional's, TimeDistributed's) written without its labels:
+        # Keras resolves a record without a module only among registered custom objects.
+        out = {"module": "keras.layers", **out, "registered_name": None}
     module = out.get("module")
     if isinstance(module, str) and module.startswith("gradiente"):
         out["module"] = "keras" + module[len("gradiente"):]
         if out["module"] == "keras.models":
-            out["module"] = "keras"
+            # Keras files Sequential under "keras" and Functional under its source module.
+            functional = out.get("class_name") == "Functional"
+            out["module"] = "keras.src.models.functional" if functional else "keras"
     return out
 
 

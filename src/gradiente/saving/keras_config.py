@@ -122,3 +122,70 @@ def _kwarg(value, path):
     if isinstance(value, dict) and "class_name" not in value:
         return {k: _kwarg(v, path) for k, v in value.items()}
     return value
+
+
+# --- our graphs written as Keras 3 writes them --------------------------------------------
+def keras_call_records(model, config):
+    """``config`` (our Functional ``get_config``) with every layer's inbound nodes as Keras
+    3's call records: Keras 3 reads our reference lists only for calls whose every tensor
+    is in the first argument, not MultiHeadAttention's ``(query, value)``. A record's
+    tensors carry their shape and dtype, which Keras needs to revive them."""
+    from gradiente.models.functional import Functional
+    from gradiente.utils.nest import flatten
+
+    tensors = {}
+    for layer in model._layers:
+        kept = [n for n in layer._inbound_nodes if id(n) in model._network_nodes]
+        for k, node in enumerate(kept):
+            for t, tensor in enumerate(flatten(node.outputs)):
+                tensors[(layer.name, k, t)] = tensor
+    by_name = {layer.name: layer for layer in model._layers}
+
+    def record(ref):
+        tensor = tensors[(ref[0], ref[1], ref[2])]
+        return {"class_name": "__keras_tensor__", "config": {
+            "shape": list(tensor.shape), "dtype": tensor.dtype.name,
+            "keras_history": [ref[0], ref[1], ref[2]]}}
+
+    def structure(data):
+        if _is_ref(data):
+            return record(data)
+        if isinstance(data, dict):
+            return {k: structure(v) for k, v in data.items()}
+        return [structure(v) for v in data]
+
+    def kwarg(value):
+        if isinstance(value, dict) and set(value) == {"__keras_tensor__"}:
+            return record(value["__keras_tensor__"])
+        if isinstance(value, dict):
+            return {k: kwarg(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [kwarg(v) for v in value]
+        return value
+
+    for entry in config["layers"]:
+        nodes = []
+        for data in entry.get("inbound_nodes", []):
+            refs = _refs_in(data)
+            kwargs = dict(refs[0][3]) if refs and len(refs[0]) == 4 else {}
+            extra = kwargs.pop("_args", [])
+            first = record(data[0]) if len(data) == 1 and _is_ref(data[0]) else structure(data)
+            nodes.append({"args": [first] + [kwarg(a) for a in extra],
+                          "kwargs": {k: kwarg(v) for k, v in kwargs.items()}})
+        entry["inbound_nodes"] = nodes
+        layer = by_name.get(entry.get("name"))
+        if isinstance(layer, Functional) and isinstance(entry.get("config"), dict):
+            keras_call_records(layer, entry["config"])
+    return config
+
+
+def _is_ref(value):
+    return (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
+            and type(value[1]) is int and type(value[2]) is int)
+
+
+def _refs_in(data):
+    if _is_ref(data):
+        return [data]
+    items = data.values() if isinstance(data, dict) else data
+    return [r for item in items for r in _refs_in(item)]
