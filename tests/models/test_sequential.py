@@ -53,7 +53,9 @@ def test_forward_matches_numpy():
 
 def test_weights_are_listed_in_layer_order():
     model = mlp()
-    assert [v.path for v in model.weights] == ["dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"]
+    # Keras 3 builds a Sequential's layers under the model's name scope.
+    assert [v.path for v in model.weights] == ["sequential/dense/kernel", "sequential/dense/bias",
+                                               "sequential/dense_1/kernel", "sequential/dense_1/bias"]
 
 
 def test_add_accepts_an_input_tensor_or_input_layer_first():

@@ -26,6 +26,7 @@ import numpy as np
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor, Variable
 from gradiente.layers import call_spec, masks, symbolic
+from gradiente.layers.name_scope import layer_scope
 from gradiente.layers.call_spec import call_signature as _call_signature
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer_inputs import LayerInputs, _is_numeric_nested
@@ -53,7 +54,8 @@ def _marking_built(build):
     first called."""
     @functools.wraps(build)
     def wrapped(self, *args, **kwargs):
-        result = build(self, *args, **kwargs)
+        with layer_scope(self):  # sublayers built here carry this layer's path (Keras's)
+            result = build(self, *args, **kwargs)
         self.built = True
         if getattr(self, "_build_input_shape", None) is None:
             shapes = args or tuple(kwargs.values())
@@ -79,6 +81,8 @@ class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
     # Layers without state that Keras 3 marks built at construction (pooling, Dropout,
     # Activation, Reshape, ...): ``built`` is True at once unless a subclass adds a build.
     _builds_at_init = False
+    # Set once a call has run: later calls skip the name scope (layers/name_scope.py).
+    _paths_settled = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -199,14 +203,16 @@ class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
     def _maybe_build(self, input_shape):
         if not self.built:
             self._build_input_shape = input_shape
-            self.build(input_shape)
+            with layer_scope(self):
+                self.build(input_shape)
             self.built = True
 
     def _maybe_build_from(self, shapes):
         """Build from ``{parameter of build: shape}`` (a call with several tensors)."""
         if not self.built:
             self._build_input_shape = next(iter(shapes.values()), None)
-            self.build(**shapes)
+            with layer_scope(self):
+                self.build(**shapes)
             self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -273,7 +279,12 @@ class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
             del kwargs["mask"]
         if self._added_losses:
             self._added_losses = []  # losses added by the previous call are stale
-        outputs = self.call(inputs, *args, **kwargs)
+        if self._paths_settled:
+            outputs = self.call(inputs, *args, **kwargs)
+        else:  # sublayers built by the first call carry this layer's path
+            with layer_scope(self):
+                outputs = self.call(inputs, *args, **kwargs)
+            self._paths_settled = True
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) for o in flatten(outputs) if isinstance(o, Tensor)]
         # Most layers neither make nor pass on masks: skip the bookkeeping for them.

@@ -7,6 +7,7 @@ import numpy as np
 
 from gradiente import backend, initializers
 from gradiente.autodiff.tensor import Variable
+from gradiente.layers.name_scope import weight_path
 
 
 class LayerWeights:
@@ -15,7 +16,8 @@ class LayerWeights:
 
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
                    trainable=True, constraint=None):
-        """Create a Variable owned by this layer; its path is ``"<layer>/<name>"``."""
+        """Create a Variable owned by this layer; its path is ``"<parents>/<layer>/<name>"``
+        as Keras 3 writes it (layers/name_scope.py)."""
         from gradiente import constraints, regularizers
 
         shape = () if shape is None else tuple(int(d) for d in shape)
@@ -28,7 +30,7 @@ class LayerWeights:
         if value.shape != shape:
             value = np.broadcast_to(value, shape).copy()
         var = Variable(value, trainable=trainable, name=name or f"variable_{len(self._own_weights)}")
-        var.path = f"{self.name}/{var.name}"
+        var.path = weight_path(self, var.name)
         var._layer = self
         var.regularizer = regularizers.get(regularizer)
         var.constraint = constraints.get(constraint)

@@ -9,6 +9,7 @@ import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers import call_spec, masks
+from gradiente.layers.name_scope import layer_scope
 from gradiente.layers.node import KerasTensor, Node
 from gradiente.utils.nest import flatten, map_structure
 
@@ -109,8 +110,9 @@ def dry_run(layer, inputs, args=(), kwargs=None):
             return value
 
         dummy = _fake_structure(fake, inputs)
-        out = layer.call(dummy, *[_fake_structure(fake, a) for a in args],
-                         **{k: _fake_structure(fake, v) for k, v in kwargs.items()})
+        with layer_scope(layer):  # sublayers built by the call carry the layer's path
+            out = layer.call(dummy, *[_fake_structure(fake, a) for a in args],
+                             **{k: _fake_structure(fake, v) for k, v in kwargs.items()})
         results.append((isinstance(out, Tensor), [tuple(np.shape(_data(o))) for o in flatten(out)]))
     (single, first), (_, second) = results
     merged = [tuple(a if a == b else None for a, b in zip(s1, s2)) for s1, s2 in zip(first, second)]

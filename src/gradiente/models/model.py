@@ -21,6 +21,7 @@ from gradiente import replica_context
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.layer import Layer, _call_signature, map_shapes
 from gradiente.layers.masks import has_mask, masks_like
+from gradiente.layers.name_scope import layer_scope
 from gradiente.layers.node import is_symbolic
 from gradiente.models.trainer import Trainer
 from gradiente.utils import naming
@@ -108,7 +109,8 @@ class Model(Trainer, Layer):
         shapes = map_structure(lambda t: None if t is None else tuple(t.shape), inputs)
         if type(self).build is not Model.build:  # a subclass that creates state in build()
             self._maybe_build(shapes)
-        outputs = self.call(inputs, *args, **kwargs)
+        with layer_scope(self):  # layers built by the first call carry the model's path (Keras 3)
+            outputs = self.call(inputs, *args, **kwargs)
         self._build_input_shape = shapes
         self.built = True
         return outputs

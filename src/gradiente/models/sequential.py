@@ -6,6 +6,7 @@ one node per layer, and runs through Functional's precomputed plan.
 """
 from gradiente.layers.input_layer import InputLayer
 from gradiente.layers.layer import Layer
+from gradiente.layers.name_scope import layer_scope
 from gradiente.layers.node import KerasTensor
 from gradiente.models.functional import Functional, deserialize_layer
 from gradiente.models.model import Model, _NOT_BUILT_HINT, _as_shapes
@@ -114,7 +115,8 @@ class Sequential(Functional):
         self._chain = [layer._inbound_nodes[0].outputs]
 
     def _call_in_chain(self, layer, tensor):
-        output = layer(tensor)
+        with layer_scope(self):  # Keras 3 builds the layers under the model: sequential/dense/kernel
+            output = layer(tensor)
         if not isinstance(output, KerasTensor):
             raise ValueError(
                 f"All layers in a Sequential model should have a single output tensor, but layer "
