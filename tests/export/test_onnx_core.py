@@ -213,3 +213,17 @@ def test_options_opset_signature_and_message(tmp_path, capsys, rng, check_export
         model.export(path, format="onnx", verbose=False, input_signature=[keras.Input((5,))])
     with pytest.raises(ValueError, match="2 inputs"):
         model.export(path, format="onnx", verbose=False, input_signature=[keras.Input((6,))] * 2)
+
+
+def test_dict_inputs_and_outputs(check_export, randomized, rng):
+    a, b = keras.Input((3,), name="a"), keras.Input((2,), name="b")
+    h = layers.Concatenate()([a, b])
+    model = randomized(keras.Model({"b": b, "a": a}, {"score": layers.Dense(1)(h), "label": layers.Dense(2)(h)}))
+    session = check_export(model, rng.normal(size=(3, 3)).astype("float32"), rng.normal(size=(3, 2)).astype("float32"))
+    assert [o.name for o in session.get_outputs()] == ["label", "score"]
+
+
+def test_lora_dense_exports_the_merged_kernel(check_export, randomized, rng):
+    model = _mlp(layers.Dense(4, lora_rank=2, name="adapted"), layers.Dense(2))
+    randomized(model)
+    check_export(model, rng.normal(size=(3, 6)).astype("float32"))
