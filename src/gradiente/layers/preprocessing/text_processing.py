@@ -14,7 +14,7 @@ import numpy as np
 
 _LOWER = {ord(c): ord(c.lower()) for c in string.ascii_uppercase}
 _NO_PUNCTUATION = {ord(c): None for c in string.punctuation}
-_SEP = "\x00"
+SEP = "\x00"
 # Python's str.split also splits on these; TensorFlow's whitespace is ASCII's six only.
 _OTHER_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _ASCII_SPACE = re.compile("[ \t\n\r\x0b\x0c]+")
@@ -33,18 +33,35 @@ def standardize(strings, mode):
     """A list of str standardized by a built-in ``mode`` (see module doc)."""
     if mode is None or not strings:
         return strings
-    text = _SEP.join(strings)
-    if text.count(_SEP) != len(strings) - 1:  # a sample holds NUL itself: one by one
+    text = SEP.join(strings)
+    if text.count(SEP) != len(strings) - 1:  # a sample holds NUL itself: one by one
         return [_standardize_text(s, mode) for s in strings]
-    return _standardize_text(text, mode).split(_SEP)
+    return _standardize_text(text, mode).split(SEP)
 
 
 def split_whitespace(strings):
     """Each string's tokens, split on runs of ASCII whitespace (ends stripped)."""
     if any(_OTHER_SPACE.search(s) for s in strings) if len(strings) < 64 else \
-            _OTHER_SPACE.search(_SEP.join(strings)):
+            _OTHER_SPACE.search(SEP.join(strings)):
         return [[t for t in _ASCII_SPACE.split(s) if t] for s in strings]
     return [s.split() for s in strings]
+
+
+def flat_whitespace_tokens(strings, mode):
+    """All samples' tokens in one list, samples separated by a NUL token, standardized by a
+    built-in ``mode`` and split on ASCII whitespace; None when a sample holds NUL itself or
+    the text holds whitespace that Python splits on and TensorFlow does not."""
+    text = SEP.join(strings)
+    if text.count(SEP) != len(strings) - 1:
+        return None
+    if mode is not None:
+        text = _standardize_text(text, mode)
+    if text.isascii():
+        if any(c in text for c in "\x1c\x1d\x1e\x1f"):
+            return None
+    elif _OTHER_SPACE.search(text):
+        return None
+    return text.replace(SEP, " \x00 ").split()
 
 
 def split_characters(strings):

@@ -10,6 +10,11 @@ from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, Data
 from gradiente.layers.preprocessing.string_lookup import StringLookup
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
+# The common case (built-in standardization, whitespace split, no n-grams) runs on chunks of
+# samples joined into one string: one C-level split per chunk instead of one per sample, and
+# chunks keep the token strings that live at once few. A NUL token separates samples.
+_CHUNK = 8192
+_MARK = -3
 _SPLIT = ("whitespace", "character")
 
 
@@ -70,6 +75,7 @@ class TextVectorization(DataLayer):
         self._ngrams = tuple(range(1, ngrams + 1)) if _is_int(ngrams) else ngrams
         self._output_mode, self._output_sequence_length = output_mode, output_sequence_length
         self._encoding = encoding
+        self._marked_table = (None, None)
         self._lookup_layer = StringLookup(
             max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
             pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
@@ -106,10 +112,31 @@ class TextVectorization(DataLayer):
         if lookup._has_input_vocabulary:
             raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via the "
                              "`vocabulary` argument.")
-        rows, shape = self._preprocess(np.asarray(getattr(data, "data", data)))
+        array = np.asarray(getattr(data, "data", data))
+        if self._fast_path() and lookup.output_mode != "tf_idf" and self._count_flat(array):
+            return
+        rows, shape = self._preprocess(array)
         if rows is None:  # split=None: each row of the array is a sample
             rows = [list(r) for r in shape.reshape(len(shape), -1).tolist()] if shape.ndim else [[shape.item()]]
         lookup._count_rows(rows)
+
+    def _count_flat(self, array):
+        """Token counts by the chunked path; False (nothing counted) where it does not apply."""
+        strings = self._sample_strings(array)
+        chunks = []
+        for start in range(0, len(strings), _CHUNK):
+            chunk = strings[start:start + _CHUNK]
+            flat = text.flat_whitespace_tokens(chunk, self._standardize)
+            if flat is None:
+                return False
+            chunks.append((flat, len(chunk) - 1))
+        counts = self._lookup_layer._counts
+        for flat, separators in chunks:
+            counts.update(flat)
+            counts[text.SEP] -= separators
+            if not counts[text.SEP]:
+                del counts[text.SEP]
+        return True
 
     def finalize_state(self):
         self._lookup_layer.finalize_state()
@@ -118,15 +145,26 @@ class TextVectorization(DataLayer):
         self._lookup_layer.reset_state()
 
     # --- call -------------------------------------------------------------------------
-    def _preprocess(self, array):
-        """(token rows, None) when splitting, else (None, standardized string array)."""
+    def _fast_path(self):
+        return (self._split == "whitespace" and not callable(self._standardize)
+                and self._ngrams in (None, (1,)))
+
+    def _sample_strings(self, array):
+        """One str per sample: a (batch, 1) array loses its last axis when splitting."""
         where = f"TextVectorization '{self.name}'"
         if self._split is not None and array.ndim > 1:
             if array.shape[-1] != 1:
                 raise ValueError(f"{where}: to split strings, the input must have rank 1 or a last axis of "
                                  f"size 1. Received shape {array.shape}.")
             array = array[..., 0]
-        strings = string_list(array, where)
+        return string_list(array, where)
+
+    def _preprocess(self, array):
+        """(token rows, None) when splitting, else (None, standardized string array)."""
+        where = f"TextVectorization '{self.name}'"
+        strings = self._sample_strings(array)
+        if self._split is not None and array.ndim > 1:
+            array = array[..., 0]
         if callable(self._standardize):
             result = self._standardize(np.array(strings, dtype=str).reshape(array.shape))
             strings = string_list(np.asarray(getattr(result, "data", result)), f"{where}'s standardize")
@@ -148,6 +186,10 @@ class TextVectorization(DataLayer):
         lookup = self._lookup_layer
         lookup._check_ready()
         array = inputs.data
+        if self._fast_path() and lookup.num_oov_indices == 1:
+            found = self._lookup_flat(self._sample_strings(array))
+            if found is not None:
+                return self._assemble(array, *found)
         rows, unsplit = self._preprocess(array)
         if rows is None:
             return self._call_unsplit(unsplit)
@@ -155,15 +197,54 @@ class TextVectorization(DataLayer):
         if self._output_mode == "int" and length is not None:
             rows = [r[:length] for r in rows]
         lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        flat = list(itertools.chain.from_iterable(rows))
-        indices = lookup.lookup(flat)
-        if self._output_mode == "int":
-            width = int(lengths.max(initial=0)) if length is None else length
-            out = np.zeros((len(rows), width), dtype=np.int64)
-            out[np.arange(width) < lengths[:, None]] = indices
-            return Tensor(out[0] if array.ndim == 0 else out)
+        indices = lookup.lookup(list(itertools.chain.from_iterable(rows)))
         row_ids = np.repeat(np.arange(len(rows)), lengths)
-        out = lookup._encode(indices, row_ids, len(rows))
+        positions = np.arange(len(indices)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return self._assemble(array, indices, row_ids, positions)
+
+    def _lookup_flat(self, strings):
+        """(indices, sample of each, position in its sample) by the chunked path, or None."""
+        table = self._marked_lookup_table()
+        if table is None:
+            return None
+        default = self._lookup_layer._default()
+        found = []
+        for start in range(0, len(strings), _CHUNK):
+            flat = text.flat_whitespace_tokens(strings[start:start + _CHUNK], self._standardize)
+            if flat is None:
+                return None
+            ids = np.fromiter(map(table.get, flat, itertools.repeat(default, len(flat))), dtype=np.int64,
+                              count=len(flat))
+            marks = np.flatnonzero(ids == _MARK)
+            sample = np.zeros(len(ids), dtype=np.int64)
+            sample[marks] = 1
+            sample = np.cumsum(sample)
+            position = np.arange(len(ids)) - np.concatenate(([0], marks + 1))[sample]
+            keep = ids != _MARK
+            found.append((ids[keep], sample[keep] + start, position[keep]))
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return tuple(np.concatenate(parts) for parts in zip(*found))
+
+    def _marked_lookup_table(self):
+        """The lookup's table plus the sample separator (None if a token is the separator)."""
+        table = self._lookup_layer._table
+        if self._marked_table[0] is not table:
+            marked = None if text.SEP in table else {**table, text.SEP: _MARK}
+            self._marked_table = (table, marked)
+        return self._marked_table[1]
+
+    def _assemble(self, array, indices, samples, positions):
+        """The output from each token's index, sample and position in its sample."""
+        n = 1 if array.ndim == 0 else len(array)
+        if self._output_mode == "int":
+            length = self._output_sequence_length
+            width = int(positions.max(initial=-1)) + 1 if length is None else length
+            keep = positions < width
+            out = np.zeros((n, width), dtype=np.int64)
+            out[samples[keep], positions[keep]] = indices[keep]
+            return Tensor(out[0] if array.ndim == 0 else out)
+        out = self._lookup_layer._encode(indices, samples, n)
         return Tensor(out.data[0]) if array.ndim == 0 else out
 
     def _call_unsplit(self, strings):
