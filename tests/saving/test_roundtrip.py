@@ -304,11 +304,13 @@ def test_lambda_bytecode_refused_unless_safe_mode_false(tmp_path):
         keras.layers.Lambda.from_config(model.layers[0].get_config())
 
 
-def test_save_weights_under_an_hdf5_name_warns_and_still_round_trips(tmp_path, data):
+def test_save_weights_under_an_hdf5_name_writes_hdf5_and_round_trips(tmp_path, data):
     model, other = small_mlp(seed=1), small_mlp(seed=2)
     path = tmp_path / "m.weights.h5"
-    with pytest.warns(UserWarning, match=r"m\.weights\.h5.*no HDF5.*\.weights\.npz") as caught:
-        model.save_weights(path)
-    assert caught[0].filename == __file__  # points at the caller's line, not into gradiente
+    model.save_weights(path)
+    assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"  # real HDF5, never a zip
+    with pytest.raises(ValueError, match=r"must end in '\.weights\.h5'"):
+        model.save_weights(tmp_path / "m.h5")
+    assert not (tmp_path / "m.h5").exists()
     other.load_weights(path)
     np.testing.assert_array_equal(model.predict(data[0], verbose=0), other.predict(data[0], verbose=0))
