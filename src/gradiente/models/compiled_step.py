@@ -117,6 +117,10 @@ class CompiledStep:
         for a in arrays:
             trace.add_input(a)
         loss, parts, predictions, grads = self.eager(xb, yb, swb, trace, seed)
+        if any(p._keras_mask is not None for p in predictions):
+            # Metrics weight by the predictions' masks, which a replay's arrays cannot carry.
+            self.replays[signature] = None
+            return _arrays(loss, parts, predictions, grads)
         try:
             present = [p for p in parts if p is not None]
             wanted = list(predictions) if self.predictions else []
@@ -151,9 +155,11 @@ def _assign(variables, values):
 
 
 def _arrays(loss, parts, predictions, grads):
-    """A StepResult of arrays from the eager step's Tensors."""
+    """A StepResult of arrays from the eager step's Tensors; a prediction with a mask stays
+    a Tensor, so the metrics see its mask."""
     return StepResult(loss.data, [None if p is None else p.data for p in parts],
-                      [p.data for p in predictions], [None if g is None else g.data for g in grads])
+                      [p.data if p._keras_mask is None else p for p in predictions],
+                      [None if g is None else g.data for g in grads])
 
 
 def _same(eager, replayed):
