@@ -72,13 +72,18 @@ class FunctionalInputs:
                 x = ops.cast(x, dtype)
         shape = x.shape
         rank, fixed = self._input_checks[i]
+        # As Keras 3: one axis of size 1 too many or too few at the end is squeezed or added
+        # (strings (batch,) into Input(shape=(1,), dtype="string")). Ops, so a replay follows.
+        if len(shape) == rank + 1 and shape[-1] == 1:
+            x = ops.squeeze(x, -1)
+        elif len(shape) == rank - 1 and self.inputs[i].shape[-1] == 1:
+            x = ops.expand_dims(x, -1)
+        shape = x.shape
         if len(shape) != rank or any(shape[axis] != size for axis, size in fixed):
             expected = self.inputs[i].shape
             hint = ""
             if len(shape) == rank - 1 and tuple(shape) == tuple(expected[1:]):
                 hint = " It looks like one sample without the batch axis: use x[None, ...] (or x.reshape(1, ...))."
-            elif len(shape) == rank - 1 and expected[-1] == 1:
-                hint = " Add the feature axis: x.reshape(-1, 1)."
             elif len(shape) > rank == 2 and expected[1] == int(np.prod(shape[1:])):
                 hint = (f" Each sample is an array of shape {tuple(shape[1:])}: add a Flatten layer first "
                         f"(keras.layers.Flatten(input_shape={list(shape[1:])})), or flatten the data "

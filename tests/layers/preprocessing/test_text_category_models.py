@@ -43,8 +43,11 @@ def test_text_classifier_trains_on_strings_and_survives_save_load(tmp_path):
     loaded = keras.models.load_model(path)
     assert loaded.layers[1].get_vocabulary() == vectorize.get_vocabulary()
     np.testing.assert_array_equal(loaded.predict(x_test, verbose=0), model.predict(x_test, verbose=0))
-    # str arrays and 1-D lists of strings work as well as object arrays.
-    np.testing.assert_array_equal(model.predict(x_test.astype(str), verbose=0), model.predict(x_test, verbose=0))
+    # str arrays, and (batch,) arrays into the (batch, 1) Input as Keras 3 allows, work too.
+    expected = model.predict(x_test, verbose=0)
+    np.testing.assert_array_equal(model.predict(x_test.astype(str), verbose=0), expected)
+    np.testing.assert_array_equal(model.predict(x_test[:, 0], verbose=0), expected)
+    model.fit(x[:, 0], y, epochs=1, batch_size=32, verbose=0)
 
 
 def test_sequential_with_a_string_input_and_a_scalar_string_shape():

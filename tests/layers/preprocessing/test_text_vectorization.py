@@ -148,3 +148,46 @@ def test_config_round_trip_after_adapt():
     empty = layers.TextVectorization.from_config(layers.TextVectorization(name="tv_empty").get_config())
     empty.adapt(["x"])  # an unadapted layer stays adaptable after a round trip
     assert empty.get_vocabulary() == ["", "[UNK]", "x"]
+
+
+def _reference_tokens(s, ngram_widths=(1,)):
+    """TensorFlow's rules written out directly: ASCII lowercase, ASCII punctuation removed,
+    split on runs of the six ASCII whitespace characters."""
+    import re
+    import string
+
+    s = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in s)
+    s = "".join(c for c in s if c not in string.punctuation)
+    tokens = [t for t in re.split("[ \t\n\r\x0b\x0c]+", s) if t]
+    return [" ".join(tokens[i:i + w]) for w in ngram_widths for i in range(len(tokens) - w + 1)]
+
+
+def test_chunked_and_per_sample_paths_agree_with_a_direct_reference():
+    rng = np.random.default_rng(0)
+    pieces = ["Cat", "DOG!", "x,y", "É", "ß", "", " ", "\t", "a\xa0b", "b\x1cc", "...", "日本", "Zz"]
+    texts = ["".join(rng.choice(pieces, rng.integers(0, 8))) + " " + str(i % 50) for i in range(9000)]
+    texts[10] = "nul\x00inside here"  # the joined fast path cannot hold a NUL: per-sample path
+    layer = layers.TextVectorization(output_sequence_length=5)
+    layer.adapt(np.array(texts, dtype=object))
+    counts = {}
+    for s in texts:
+        for t in _reference_tokens(s):
+            counts[t] = counts.get(t, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+    assert layer.get_vocabulary()[2:] == [t for t, _ in ranked]
+    index = {t: i for i, t in enumerate(layer.get_vocabulary())}
+    expected = np.zeros((len(texts), 5), dtype=np.int64)
+    for row, s in enumerate(texts):
+        ids = [index.get(t, 1) for t in _reference_tokens(s)][:5]
+        expected[row, :len(ids)] = ids
+    np.testing.assert_array_equal(layer(texts).numpy(), expected)
+    np.testing.assert_array_equal(layer(texts[:10] + texts[11:20]).numpy(), np.r_[expected[:10], expected[11:20]])
+    count = layers.TextVectorization(output_mode="count", vocabulary=layer.get_vocabulary(include_special_tokens=False))
+    got = count(texts[:300]).numpy()
+    for row, s in enumerate(texts[:300]):
+        want = np.zeros(got.shape[1])
+        for t in _reference_tokens(s):
+            want[index.get(t, 1) - 1] += 1
+        np.testing.assert_array_equal(got[row], want)
+    bigrams = layers.TextVectorization(ngrams=2, vocabulary=["cat dog", "dog", "x"])
+    assert _out(bigrams, ["Cat dog! dog"]) == [[1, 3, 3, 2, 1]]
