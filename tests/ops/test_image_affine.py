@@ -20,8 +20,9 @@ PAD = 12
 def ref_sample(img, y, x, order, fill_mode, fill_value):
     """One value of ``img`` (H, W, C) at (y, x) from a generously padded copy."""
     kwargs = {"constant_values": fill_value} if fill_mode == "constant" else {}
-    padded = np.pad(img, ((PAD, PAD), (PAD, PAD), (0, 0)), mode=NP_MODES[fill_mode], **kwargs)
-    y, x = y + PAD, x + PAD
+    pad = max(PAD, int(abs(y)) + 3, int(abs(x)) + 3)
+    padded = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode=NP_MODES[fill_mode], **kwargs)
+    y, x = y + pad, x + pad
     if order == 0:
         return padded[math.floor(y + 0.5), math.floor(x + 0.5)]
     y0, x0 = math.floor(y), math.floor(x)
@@ -133,3 +134,16 @@ def test_map_coordinates_errors_and_gradient():
         image_ops.map_coordinates(image, np.zeros((2, 2)), 1, fill_mode="edge")
     coords = np.random.default_rng(2).uniform(-2, 6, size=(2, 7))
     gradcheck("map_coordinates_op", lambda x: image_ops.map_coordinates(x, coords, 1, fill_mode="mirror"), image)
+
+
+@pytest.mark.parametrize("fill_mode", ["reflect", "mirror", "wrap"])
+def test_far_reaching_transforms_and_single_pixel_axes(fill_mode):
+    # Reads many image sizes away (beyond what the forward pads for) take the index-mapping path.
+    images = rand(2, 4, 5, 1)
+    far = np.array([[9.0, 0.3, -30.0, 0.2, 11.0, 25.0, 0, 0], [1.0, 0, 60.0, 0, 1.0, -45.0, 0, 0]])
+    got = image_ops.affine_transform(images, far, fill_mode=fill_mode).numpy()
+    np.testing.assert_allclose(got, ref_affine(images, far, 1, fill_mode, 0.0), rtol=1e-12, atol=1e-12)
+    column = rand(1, 5, 1, 2)
+    shifted = np.array([[1.0, 0, 0.6, 0, 1.0, -1.3, 0, 0]])
+    got = image_ops.affine_transform(column, shifted, fill_mode=fill_mode).numpy()
+    np.testing.assert_allclose(got, ref_affine(column, shifted, 1, fill_mode, 0.0), rtol=1e-12, atol=1e-12)

@@ -71,7 +71,7 @@ def _gather(x_flat, plan, fill_value, out_shape):
     out = None
     fill = np.asarray(fill_value, dtype=x_flat.dtype)
     for flat, w, valid in plan:
-        values = x_flat[flat.reshape(-1)]
+        values = np.take(x_flat, flat.reshape(-1), axis=0)
         if valid is not None:
             values = np.where(valid.reshape(-1, 1), values, fill)
         if not np.isscalar(w):  # nearest reads one pixel with weight 1
@@ -93,27 +93,85 @@ def _scatter(g_flat, plan, n_pixels):
     return grad
 
 
-def _affine_coords(transform, height, width):
-    """Source (row, col) positions of every output pixel, each (B, H, W)."""
-    t = transform.astype(np.float64)
-    y, x = np.meshgrid(np.arange(height, dtype=np.float64), np.arange(width, dtype=np.float64), indexing="ij")
+def _affine_coords(transform, height, width, dtype):
+    """Source (row, col) positions of every output pixel, each (B, H, W), in ``dtype``."""
+    t = transform.astype(dtype)
+    y, x = np.meshgrid(np.arange(height, dtype=dtype), np.arange(width, dtype=dtype), indexing="ij")
     a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, i, None, None] for i in range(8))
     k = c0 * x + c1 * y + 1.0
     return (b0 * x + b1 * y + b2) / k, (a0 * x + a1 * y + a2) / k
 
 
-def _affine_plan(shape, transform, interpolation, fill_mode):
-    batch, height, width = shape[:3]
-    coords = _affine_coords(transform, height, width)
+def _coord_dtype(x):
+    return np.result_type(x.dtype, np.float32)
+
+
+def _affine_plan(x, transform, interpolation, fill_mode):
+    batch, height, width = x.shape[:3]
+    coords = _affine_coords(transform, height, width, _coord_dtype(x))
     plan = sampling_plan(coords, (height, width), INTERPOLATIONS.index(interpolation), fill_mode)
     offset = (np.arange(batch) * (height * width))[:, None, None]  # each image reads only itself
     return [(flat + offset, w, valid) for flat, w, valid in plan]
 
 
+# np.pad's names for the extensions: the padded grid is the extended one.
+_PAD_MODES = {"reflect": "symmetric", "mirror": "reflect", "wrap": "wrap"}
+_MAX_MARGIN = 4  # in image sizes: a transform reaching further takes the index-mapping path
+
+
+def _padded_forward(x, transform, interpolation, fill_mode, fill_value):
+    """The forward by padding the batch once (np.pad extends the grid as ``fill_mode`` does)
+    so every read is in bounds: a clip instead of a modulo per read. None when the reads
+    reach too far beyond the image for padding to be cheap."""
+    batch, height, width, channels = x.shape
+    src_y, src_x = _affine_coords(transform, height, width, _coord_dtype(x))
+    shift = 0.5 if interpolation == "nearest" else 0.0
+    y0 = np.floor(src_y + shift)
+    x0 = np.floor(src_x + shift)
+    reach = 0 if interpolation == "nearest" else 1
+    if fill_mode in _PAD_MODES:
+        lo_y, hi_y = max(0, -int(y0.min())), max(0, int(y0.max()) + reach - (height - 1))
+        lo_x, hi_x = max(0, -int(x0.min())), max(0, int(x0.max()) + reach - (width - 1))
+        if max(lo_y, hi_y) > _MAX_MARGIN * height or max(lo_x, hi_x) > _MAX_MARGIN * width:
+            return None
+        x = np.pad(x, ((0, 0), (lo_y, hi_y), (lo_x, hi_x), (0, 0)), mode=_PAD_MODES[fill_mode])
+    elif fill_mode == "constant":
+        # One pixel of fill around the image; anything further out clips onto it.
+        lo_y = hi_y = lo_x = hi_x = 1
+        x = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), constant_values=np.asarray(fill_value, x.dtype))
+    else:  # nearest: clipping onto the image is the extension
+        lo_y = hi_y = lo_x = hi_x = 0
+    hp, wp = x.shape[1], x.shape[2]
+    flat = x.reshape(-1, channels)
+    base = (np.arange(batch, dtype=np.int64) * (hp * wp))[:, None, None]
+    # Each corner clips on its own: beyond the one-pixel constant border both read fill.
+    y0, x0 = y0.astype(np.int64) + lo_y, x0.astype(np.int64) + lo_x
+    rows, cols = np.clip(y0, 0, hp - 1), np.clip(x0, 0, wp - 1)
+    if interpolation == "nearest":
+        return np.take(flat, (base + rows * wp + cols).reshape(-1), axis=0).reshape(x.shape[:1] + (height, width, channels))
+    fy = (src_y - (y0 - lo_y)).astype(x.dtype).reshape(-1, 1)
+    fx = (src_x - (x0 - lo_x)).astype(x.dtype).reshape(-1, 1)
+    rows1, cols1 = np.clip(y0 + 1, 0, hp - 1), np.clip(x0 + 1, 0, wp - 1)
+    top, bottom = base + rows * wp, base + rows1 * wp
+
+    def read(index):
+        return np.take(flat, index.reshape(-1), axis=0)
+
+    upper = read(top + cols)
+    upper += fx * (read(top + cols1) - upper)
+    lower = read(bottom + cols)
+    lower += fx * (read(bottom + cols1) - lower)
+    upper += fy * (lower - upper)
+    return upper.reshape(batch, height, width, channels)
+
+
 @primitive
 def affine_transform_nhwc(x, transform, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
     """x (B, H, W, C), transform (B, 8) -> (B, H, W, C)."""
-    plan = _affine_plan(x.shape, transform, interpolation, fill_mode)
+    out = _padded_forward(x, transform, interpolation, fill_mode, fill_value)
+    if out is not None:
+        return out
+    plan = _affine_plan(x, transform, interpolation, fill_mode)
     return _gather(x.reshape(-1, x.shape[-1]), plan, fill_value, x.shape)
 
 
@@ -122,7 +180,7 @@ def _(g, ans, needs, x, transform, interpolation="bilinear", fill_mode="constant
     # As in Keras, no gradient reaches the transform.
     if not needs[0]:
         return None, None
-    plan = _affine_plan(x.shape, transform, interpolation, fill_mode)
+    plan = _affine_plan(x, transform, interpolation, fill_mode)
     n = x.shape[0] * x.shape[1] * x.shape[2]
     return _scatter(g.reshape(-1, g.shape[-1]), plan, n).reshape(x.shape), None
 
