@@ -101,6 +101,35 @@ def save_io(name, x, y):
     np.save(os.path.join(OUT, f"{name}.y.npy"), np.asarray(y, dtype="float32"))
 
 
+def subclassed(keras):
+    """A registered subclassed model; tests/saving/test_keras_files.py registers the same
+    class (package "fixtures", name "TwoTower") in gradiente."""
+
+    @keras.saving.register_keras_serializable(package="fixtures", name="TwoTower")
+    class TwoTower(keras.Model):
+        def __init__(self, units=4, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.hidden = keras.layers.Dense(units, activation="tanh")
+            self.norm = keras.layers.LayerNormalization()
+            self.head = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.head(self.norm(self.hidden(x)))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    rng = np.random.default_rng(5)
+    model = TwoTower(units=4)
+    x = rng.normal(size=(3, 5)).astype("float32")
+    model(x)
+    randomize(model, rng)
+    y = model.predict(x, verbose=0)
+    model.save(os.path.join(OUT, "k3_subclassed.keras"))
+    save_io("k3_subclassed", x, y)
+
+
 def main(kind):
     os.makedirs(OUT, exist_ok=True)
     if kind == "keras3":
@@ -115,6 +144,7 @@ def main(kind):
             save_io(f"k3_{name}", x, y)
             if name in ("cnn_bn", "embed_bilstm", "wide_deep"):
                 model.save_weights(os.path.join(OUT, f"k3_{name}.weights.h5"))
+        subclassed(keras)
         print("keras", keras.__version__)
     elif kind == "legacy":
         os.environ["TF_USE_LEGACY_KERAS"] = "1"

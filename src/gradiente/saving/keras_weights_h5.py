@@ -58,6 +58,12 @@ def _is_model_graph(layer):
     return isinstance(layer, Functional)
 
 
+def _is_subclassed_model(layer):
+    from gradiente.models.model import Model
+
+    return isinstance(layer, Model) and not _is_model_graph(layer)
+
+
 def _base_attributes():
     from gradiente.layers.layer import Layer
 
@@ -84,11 +90,16 @@ def _children(layer):
     if hasattr(layer, "cell") and isinstance(getattr(layer, "cell"), Layer):
         out.append(("cell", layer.cell))
     skip = _base_attributes() | _SKIPPED_ATTRIBUTES | {"cell"}
+    attributes = dict(vars(layer))
+    if _is_subclassed_model(layer):
+        # Keras walks dir(model), where the `layers` property sits among the attributes:
+        # a sublayer held under a name sorting after "layers" is stored as layers/<class>.
+        attributes["layers"] = list(layer.layers)
     # Keras visits public attributes before private ones, each group alphabetically.
-    for name in sorted(vars(layer), key=lambda n: "~" + n if n.startswith("_") else n):
+    for name in sorted(attributes, key=lambda n: "~" + n if n.startswith("_") else n):
         if name in skip or name.startswith("__"):
             continue
-        value = vars(layer)[name]
+        value = attributes[name]
         if isinstance(value, Layer):
             out.append((name, value))
         elif (isinstance(value, (list, tuple)) and value
@@ -98,28 +109,31 @@ def _children(layer):
 
 
 def keras_tree(model):
-    """[(path, object name, [variables])] for every layer of ``model``, in Keras's walk
-    order; ``path`` "" is the model itself."""
+    """[(path, object name, [variables], named)] for every layer of ``model``, in Keras's
+    walk order; ``path`` "" is the model itself. ``named``: the layer's name is part of a
+    graph's config (a Sequential or Functional model's layer), so a file written by Keras
+    for the same config names it the same."""
     out, seen = [], set()
 
-    def visit(layer, path):
+    def visit(layer, path, named):
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        out.append((path, layer.name, _own_variables(layer)))
+        out.append((path, layer.name, _own_variables(layer), named))
         for attr, child in _children(layer):
             child_path = f"{path}/{attr}" if path else attr
             if isinstance(child, list):
                 counts = {}
+                graph = _is_model_graph(layer) and attr == "layers"
                 for element in child:
                     base = snake_case(type(element).__name__)
                     n = counts.get(base, -1) + 1
                     counts[base] = n
-                    visit(element, f"{child_path}/{base}" + (f"_{n}" if n else ""))
+                    visit(element, f"{child_path}/{base}" + (f"_{n}" if n else ""), graph)
             else:
-                visit(child, child_path)
+                visit(child, child_path, False)
 
-    visit(model, "")
+    visit(model, "", False)
     return out
 
 
@@ -137,7 +151,7 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
     datasets = reader.datasets_under(root)
     used = set()
     assignments = []
-    for path, name, variables in keras_tree(model):
+    for path, name, variables, named in keras_tree(model):
         group = _vars_path(path)
         present = sorted((k for k in datasets if k.startswith(group + "/")
                           and "/" not in k[len(group) + 1:]), key=_index_key)
@@ -149,7 +163,7 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
                 f"{len(present)} at '{group}' ({', '.join(present[:4]) or 'none'}): the file was "
                 "saved from a different architecture."))
         holder = reader.group(f"{root}/{group}" if root else group, required=False)
-        if check_names and variables and holder is not None:
+        if check_names and named and variables and holder is not None:
             stored = reader.attribute(holder, "name", group)
             if isinstance(stored, str) and stored != name:
                 raise ModelFormatError(reader.path, (
@@ -225,7 +239,7 @@ def write_keras_weights(h5, model, include_optimizer=True):
     from gradiente.saving.saved_weights import saved_weights
 
     stored = {id(v): value for v, value in saved_weights(model)}
-    for path, name, variables in keras_tree(model):
+    for path, name, variables, _ in keras_tree(model):
         group = h5.create_group(_vars_path(path))
         group.attrs["name"] = name
         for i, v in enumerate(variables):

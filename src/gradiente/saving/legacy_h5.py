@@ -167,11 +167,28 @@ def _upgrade(value, path, depth):
         value["class_name"] = _MODEL_CLASSES[class_name]
     for key in _KERAS2_ONLY:
         inner.pop(key, None)
+    if class_name == "Lambda" and "function_type" in inner:
+        _keras2_lambda(inner, path)
     if class_name == "InputLayer" and "batch_input_shape" in inner:
         inner["batch_shape"] = inner.pop("batch_input_shape")
     if class_name == "Sequential" and isinstance(inner.get("layers"), list):
         _input_layer_first(inner, path)
     return value
+
+
+def _keras2_lambda(config, path):
+    """Keras 2 stored a Lambda's function either by name (kept: a registered function
+    resolves) or as marshalled bytecode, which is never run here."""
+    kind = config.pop("function_type")
+    for key in ("module", "output_shape_type", "output_shape_module"):
+        config.pop(key, None)
+    if kind != "function" or not isinstance(config.get("function"), str):
+        raise ModelFormatError(path, (
+            f"the model contains a Lambda layer ('{config.get('name')}') whose function Keras 2 "
+            "stored as marshalled Python bytecode. gradiente never runs code from a file (nor "
+            "could bytecode from another Python version load): rebuild the model in code and "
+            "use model.load_weights() on this file."))
+    config["function"] = {"class_name": "function", "config": config["function"]}
 
 
 def _input_layer_first(config, path):
