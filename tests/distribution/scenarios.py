@@ -170,6 +170,20 @@ def pydataset():
     record("pydataset", model, history)
 
 
+def batch_norm(synchronized):
+    x, y = data(160, (10,), 3, 12)
+    # No bias before the normalization: its gradient would be rounding noise, which Adam
+    # turns into steps that differ with the summation order.
+    model = seeded(lambda: keras.Sequential([
+        L.Input((10,)), L.Dense(16, use_bias=False), L.BatchNormalization(synchronized=synchronized),
+        L.Activation("relu"), L.Dense(3, activation="softmax")]))
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=2, verbose=0)
+    name = "bn_sync" if synchronized else "bn_local"
+    model.save(os.path.join(OUT, f"{name}.keras"))
+    record(name, model, history)
+
+
 def mismatch():
     x, y = data(128, (20,), 10, 9)
     model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
@@ -216,6 +230,8 @@ def bad_shard():
 if MODE == "all":
     for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, mismatch, backup):
         scenario()
+    batch_norm(synchronized=True)
+    batch_norm(synchronized=False)
 elif MODE == "kill":
     backup(kill=True)
 elif MODE == "resume":

@@ -17,7 +17,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "scenarios.py")
-SCENARIOS = ["mlp_sgd", "mlp_adam", "cnn_sgd", "lstm_adam", "custom_step", "pydataset", "backup"]
+SCENARIOS = ["mlp_sgd", "mlp_adam", "cnn_sgd", "lstm_adam", "custom_step", "pydataset", "backup", "bn_sync"]
 
 
 def _mpiexec():
@@ -121,6 +121,22 @@ def test_evaluate_predict_and_output_once(runs):
     for a, b in zip(saved.get_weights(), _weights(two / "mlp_sgd.0.npz")):
         np.testing.assert_array_equal(a, b)
     assert os.path.exists(two / "mlp_ckpt.keras")
+
+
+def test_unsynchronized_batch_norm_keeps_each_replicas_statistics(runs):
+    import gradiente as keras
+
+    _, two, _ = runs
+    rank0, rank1 = _weights(two / "bn_local.0.npz"), _weights(two / "bn_local.1.npz")
+    model = keras.saving.load_model(two / "bn_local.keras")
+    trainable = {id(v) for v in model.trainable_weights}
+    moving = [i for i, v in enumerate(model.weights) if id(v) not in trainable]
+    assert len(moving) == 2  # moving_mean, moving_variance
+    for i, (a, b) in enumerate(zip(rank0, rank1)):
+        # The gradients are summed, so trainable weights agree; statistics are each replica's.
+        assert np.array_equal(a, b) != (i in moving)
+    for a, b in zip(model.get_weights(), rank0):  # the saved model holds process 0's
+        np.testing.assert_array_equal(a, b)
 
 
 def test_mismatched_scripts_fail_on_every_process(runs):

@@ -122,7 +122,7 @@ class Replicas:
             "the batch-level callbacks": (callbacks.should_call_train_batch_hooks,
                                           callbacks.should_call_test_batch_hooks),
         })
-        _refuse_synchronized_batch_norm(model)
+        _check_synchronized_batch_norm(model, data, self.size)
         optimizer = model.optimizer
         if not optimizer.built:
             optimizer.build(model.trainable_weights)
@@ -326,14 +326,21 @@ def _optimizers(model):
     return found
 
 
-def _refuse_synchronized_batch_norm(model):
+def _check_synchronized_batch_norm(model, data, size):
+    """Synchronized BatchNormalization sums its statistics inside the step, so every process
+    must compute every step: refuse data that would leave one without rows."""
     from gradiente.layers.normalization import BatchNormalization
 
-    for layer in model._flatten_layers():
-        if isinstance(layer, BatchNormalization) and layer.synchronized:
-            raise UnsupportedDistribution(
-                f"BatchNormalization layer '{layer.name}' has synchronized=True: batch statistics "
-                "over all processes are not supported yet by gradiente's DataParallel. Use "
-                "synchronized=False (each process normalizes with its own share's statistics "
-                "and keeps its own moving statistics; process 0's are saved)."
-            )
+    layers = [layer.name for layer in model._flatten_layers()
+              if isinstance(layer, BatchNormalization) and layer.synchronized]
+    if not layers:
+        return
+    last = data.n % data.batch_size if isinstance(data, ArrayData) else None
+    if last is None or 0 < last < size:
+        where = (f"the last batch has {last} row(s) for {size} processes" if last is not None
+                 else "a generator or PyDataset may leave a process without a batch")
+        raise UnsupportedDistribution(
+            f"BatchNormalization layer(s) {layers} have synchronized=True, which needs rows on every "
+            f"process at every step, but {where}. Train on arrays whose size leaves a last batch "
+            "of 0 or at least one row per process, or use synchronized=False."
+        )

@@ -9,11 +9,12 @@ would cost about ten tape records and as many passes over the activations.
 """
 import numpy as np
 
-from gradiente import backend, constraints, initializers, ops, regularizers
+from gradiente import backend, constraints, initializers, ops, regularizers, replica_context
 from gradiente.autodiff.trace import host_array
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.normalization import normalize, rms_normalize
+from gradiente.ops.synchronized_normalization import synchronized_normalize
 
 
 def _axes_list(axis, owner):
@@ -176,6 +177,16 @@ class BatchNormalization(_Normalization):
             )
         gamma, beta = self._broadcast(self.gamma, rank), self._broadcast(self.beta, rank)
         if training and self.trainable:
+            replicas = replica_context.current() if self.synchronized else None
+            if replicas is not None:  # data parallel: the global batch's statistics
+                if mask is not None:
+                    raise NotImplementedError(
+                        f"BatchNormalization layer '{self.name}': synchronized=True with a mask is "
+                        "not supported across processes; use synchronized=False."
+                    )
+                return synchronized_normalize(inputs, gamma, beta, axes=self._reduce_axes, epsilon=self.epsilon,
+                                              stats={}, moving=(self.moving_mean, self.moving_variance, self.momentum),
+                                              reduce=replicas.comm.allreduce_sum)
             if mask is not None:
                 return self._masked_training_call(inputs, mask, gamma, beta)
             # The op itself updates the moving statistics, so a replayed step does too.
