@@ -132,7 +132,7 @@ def test_keras_compatible_archive_has_keras_layout(tmp_path):
     model.compile(optimizer="adam", loss="mse")
     model.fit(np.ones((4, 4), "float32"), np.zeros((4, 2), "float32"), verbose=0)
     path = tmp_path / "m.keras"
-    keras.saving.save_model(model, path, keras_compatible=True)
+    model.save(path, keras_compatible=True)
     with zipfile.ZipFile(path) as z:
         assert sorted(z.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
         config = json.loads(z.read("config.json"))

@@ -220,14 +220,16 @@ class Model(Trainer, Layer):
 
         return reduce_model(self)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath, overwrite=True, include_optimizer=True, keras_compatible=False):
         """Write the whole model (``.keras``): architecture, weights, compile arguments and
-        optimizer state, atomically. In a data-parallel run only process 0 writes."""
+        optimizer state, atomically. In a data-parallel run only process 0 writes.
+        ``keras_compatible=True``: Keras 3's own archive (needs h5py), which Keras loads."""
         from gradiente.saving import save_model
 
         if not replica_context.is_writer():
             return  # the replicas are identical: one file, written once
-        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   keras_compatible=keras_compatible)
 
     def save_weights(self, filepath, overwrite=True):
         """Write ``self.weights`` to ``filepath`` (``.weights.npz``), atomically; in a
