@@ -329,6 +329,29 @@ def test_unknown_keras_argument_is_refused_by_name(tmp_path):
         keras.models.load_model(tmp_path / "q.keras")
 
 
+def test_layer_gradiente_lacks_is_refused_by_name(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_mlp.keras") as z:
+        config = json.loads(z.read("config.json"))
+        weights = z.read("model.weights.h5")
+    config["config"]["layers"][1]["class_name"] = "QuantumDense"
+    _keras_zip(tmp_path / "u.keras", config, weights)
+    with pytest.raises(ModelFormatError, match="QuantumDense"):
+        keras.models.load_model(tmp_path / "u.keras")
+
+
+def test_weights_not_fitting_the_archives_own_architecture_give_the_format_error(tmp_path):
+    with zipfile.ZipFile(FIXTURES / "k3_wide_deep.keras") as z:
+        config = json.loads(z.read("config.json"))
+        weights = io.BytesIO(z.read("model.weights.h5"))
+    with h5py.File(weights, "a") as f:  # swap two same-class layers' kernels: (6, 8) <-> (8, 8)
+        a, b = f["layers/dense/vars/0"][()], f["layers/dense_1/vars/0"][()]
+        del f["layers/dense/vars/0"], f["layers/dense_1/vars/0"]
+        f["layers/dense/vars/0"], f["layers/dense_1/vars/0"] = b, a
+    _keras_zip(tmp_path / "s.keras", config, weights.getvalue())
+    with pytest.raises(ModelFormatError, match=r"layers/dense/vars/0.*shape \(8, 8\)"):
+        keras.models.load_model(tmp_path / "s.keras")
+
+
 def test_without_h5py_reading_or_writing_hdf5_says_what_to_install(tmp_path, monkeypatch):
     model = _dense_model()
     target = tmp_path / "w.weights.h5"

@@ -75,8 +75,8 @@ def sniff(path, head):
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return None
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return ("it is an HDF5 file (legacy Keras .h5 format), which gradiente does not read. "
-                "Save the model as .keras with gradiente, or export its weights as NumPy arrays.")
+        return ("it is an HDF5 file (a Keras .h5 or .weights.h5 file), not a gradiente "
+                "archive: read it with keras.models.load_model or model.load_weights.")
     if head.startswith(_NPY_MAGIC):
         return "it is a single NumPy .npy array, not a model archive."
     try:

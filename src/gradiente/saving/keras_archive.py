@@ -76,7 +76,12 @@ def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=Tr
                        if not k.startswith("optimizer/")]
             with weight_plan.planned(entries, path):
                 model = model_from_config(config, custom_objects, safe_mode, path)
-            optimizer_sets = read_keras_weights(h5, model, check_names=True)
+            try:
+                optimizer_sets = read_keras_weights(h5, model, check_names=True)
+            except ModelFormatError:
+                raise
+            except ValueError as err:  # a shape the archive's own architecture does not fit
+                raise ModelFormatError(path, str(err)) from None
             if compile and config.get("compile_config"):
                 optimizer = compile_from_config(model, config["compile_config"], custom_objects, path)
                 restore_optimizer_from(h5, optimizer_sets, optimizer, model)

@@ -42,7 +42,12 @@ def load_legacy_model(filepath, custom_objects=None, compile=True, safe_mode=Tru
 
         with weight_plan.planned(entries, path):
             model = model_from_config(config, custom_objects, safe_mode, path)
-        _assign(h5, model, layers, by_name=True)
+        try:
+            _assign(h5, model, layers, by_name=True)
+        except ModelFormatError:
+            raise
+        except ValueError as err:  # the file's weights do not fit its own architecture
+            raise ModelFormatError(path, str(err)) from None
         training = h5.attribute(h5.file, "training_config", "the file")
         if compile and training is not None:
             _compile(model, _json(training, path, "training_config"), custom_objects, path)
