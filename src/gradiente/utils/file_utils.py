@@ -2,7 +2,7 @@
 import os
 import urllib.parse
 
-from gradiente.utils.archives import UnsafeArchiveError, extract_archive  # noqa: F401 (re-exported)
+from gradiente.utils.archives import extract_archive
 
 
 def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
