@@ -94,7 +94,7 @@ def _label_array(labels):
 
 def check_labels_arguments(labels, label_mode, class_names):
     """Keras's checks of ``labels``/``label_mode``/``class_names``; returns them as used."""
-    if labels not in ("inferred", None) if isinstance(labels, str) or labels is None else True:
+    if not (labels is None or (isinstance(labels, str) and labels == "inferred")):
         if not isinstance(labels, (list, tuple)):
             raise ValueError(
                 "`labels` argument should be a list/tuple of integer labels, of the same size as "
