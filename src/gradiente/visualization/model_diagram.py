@@ -1,26 +1,22 @@
 """``plot_model``: a diagram of a model's layer graph, drawn with matplotlib alone.
 
 Keras hands the graph to Graphviz (pydot and the ``dot`` binary). Here the layout is done
-directly: a layer's row is the longest path to it from an input, boxes in a row are
-ordered by the mean position of their parents (fewer crossings), arrows join a box's
-bottom to its consumer's top. Nested models are one box, or with ``expand_nested`` their
+directly (``diagram_layout``): a layer's row is the longest path to it from an input, and
+an arrow that skips rows runs in lanes between the boxes of the rows it passes, so it
+never crosses a box. Nested models are one box, or with ``expand_nested`` their
 own layers inside a dashed frame.
 """
-import numpy as np
-
-from gradiente.visualization import _mpl
+from gradiente.visualization import _mpl, diagram_layout
 
 _FONT = 8          # points
 _CHAR_W = 0.63 * _FONT / 72  # inches per character of the monospace font
 _LINE_H = 1.45 * _FONT / 72
-_GAP_X, _GAP_Y, _PAD = 0.35, 0.45, 0.08
+_PAD = 0.08
 
 
 class _Box:
     def __init__(self, key, layer, lines, group):
         self.key, self.layer, self.lines, self.group = key, layer, lines, group
-        self.depth = 0
-        self.pos = 0.0
 
 
 def _fmt_shape(shape):
@@ -123,31 +119,20 @@ def _is_sequential(model):
     return isinstance(model, Sequential)
 
 
-def _layout(boxes, edges):
-    """Set each box's ``depth`` (longest path from a source) and ``pos`` within its row."""
-    parents = {k: [] for k in boxes}
-    for src, dst in edges:
-        parents[dst].append(src)
-    order = list(boxes)
-    for _ in range(len(order)):  # longest path; the graph is a DAG, so this settles
-        changed = False
-        for k in order:
-            depth = max((boxes[p].depth + 1 for p in parents[k]), default=0)
-            if depth != boxes[k].depth:
-                boxes[k].depth, changed = depth, True
-        if not changed:
-            break
-    rows = {}
-    for k in order:
-        rows.setdefault(boxes[k].depth, []).append(k)
-    for depth in sorted(rows):
-        row = rows[depth]
-        if depth:
-            seen = {k: i for i, k in enumerate(row)}
-            row.sort(key=lambda k: (np.mean([boxes[p].pos for p in parents[k]]) if parents[k] else 0.0, seen[k]))
-        for i, k in enumerate(row):
-            boxes[k].pos = i - (len(row) - 1) / 2
-    return rows
+def box_size(boxes):
+    """(width, height) in inches shared by every box: the longest text line, the most lines."""
+    width = max(len(line) for b in boxes.values() for line in b.lines) * _CHAR_W + 2 * _PAD
+    height = max(len(b.lines) for b in boxes.values()) * _LINE_H + 2 * _PAD
+    return width, height
+
+
+def model_layout(model, rankdir="TB", show_shapes=False, show_layer_names=True, show_layer_activations=False,
+                 expand_nested=False, show_dtype=False, show_trainable=False):
+    """``model_graph``'s ``(boxes, edges, groups)`` plus where they go: a
+    ``diagram_layout.Layout`` (box rectangles, arrow polylines, figure size, in inches)."""
+    boxes, edges, groups = model_graph(model, show_shapes, show_layer_names, show_layer_activations,
+                                       expand_nested, show_dtype, show_trainable)
+    return boxes, edges, groups, diagram_layout.layout(boxes, edges, *box_size(boxes), rankdir=rankdir)
 
 
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, show_layer_names=True,
@@ -170,56 +155,34 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
             f"plot_model(): model '{model.name}' is not built yet, so its graph is unknown. Give "
             "the first layer an input shape (keras.Input(shape=...)) or call the model on data first."
         )
-    boxes, edges, groups = model_graph(model, show_shapes, show_layer_names, show_layer_activations,
-                                       expand_nested, show_dtype, show_trainable)
-    rows = _layout(boxes, edges)
-    width = max(len(line) for b in boxes.values() for line in b.lines) * _CHAR_W + 2 * _PAD
-    height = max(len(b.lines) for b in boxes.values()) * _LINE_H + 2 * _PAD
-    per_row = max(len(r) for r in rows.values())
-    step_across, step_down = width + _GAP_X, height + _GAP_Y
-    if rankdir == "LR":
-        step_across, step_down = height + _GAP_Y, width + _GAP_X
-    fig_w = per_row * step_across + _GAP_X
-    fig_h = len(rows) * step_down + _GAP_Y
-    if rankdir == "LR":
-        fig_w, fig_h = len(rows) * step_down + _GAP_X, per_row * step_across + _GAP_Y
-
-    def centre(box):
-        if rankdir == "TB":
-            return fig_w / 2 + box.pos * step_across, fig_h - _GAP_Y - box.depth * step_down - height / 2
-        return _GAP_X + box.depth * step_down + width / 2, fig_h / 2 - box.pos * step_across
-
+    boxes, edges, groups, placed = model_layout(model, rankdir, show_shapes, show_layer_names,
+                                                show_layer_activations, expand_nested, show_dtype, show_trainable)
+    fig_w, fig_h = placed.size
     fig = Figure(figsize=(fig_w, fig_h), dpi=dpi)
     ax = fig.add_axes([0, 0, 1, 1])
     ax.set_xlim(0, fig_w)
     ax.set_ylim(0, fig_h)
     ax.axis("off")
-    from matplotlib.patches import FancyBboxPatch, Rectangle
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+    from matplotlib.path import Path
 
-    centres = {k: centre(b) for k, b in boxes.items()}
     for name, keys in groups.items():
-        xs = [centres[k][0] for k in keys]
-        ys = [centres[k][1] for k in keys]
-        x0, x1 = min(xs) - width / 2 - 0.1, max(xs) + width / 2 + 0.1
-        y0, y1 = min(ys) - height / 2 - 0.1, max(ys) + height / 2 + 0.22
+        x0 = min(placed.rects[k][0] for k in keys) - 0.1
+        y0 = min(placed.rects[k][1] for k in keys) - 0.1
+        x1 = max(placed.rects[k][2] for k in keys) + 0.1
+        y1 = max(placed.rects[k][3] for k in keys) + 0.22
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ls="--", ec="0.5", lw=0.8))
         ax.text(x0 + 0.05, y1 - 0.04, name, fontsize=_FONT - 1, va="top", color="0.35", family="monospace")
     for k, b in boxes.items():
-        cx, cy = centres[k]
-        ax.add_patch(FancyBboxPatch((cx - width / 2, cy - height / 2), width, height,
-                                    boxstyle="round,pad=0,rounding_size=0.05", fc="#eef3fb", ec="#3a5a8c",
-                                    lw=1, gid=f"layer:{b.layer.name}"))
-        ax.text(cx, cy, "\n".join(b.lines), ha="center", va="center", fontsize=_FONT, family="monospace",
-                linespacing=1.3)
-    for src, dst in edges:
-        (sx, sy), (dx, dy) = centres[src], centres[dst]
-        if rankdir == "TB":
-            start, end = (sx, sy - height / 2), (dx, dy + height / 2)
-        else:
-            start, end = (sx + width / 2, sy), (dx - width / 2, dy)
-        ax.annotate("", xy=end, xytext=start,
-                    arrowprops=dict(arrowstyle="-|>", color="0.25", lw=1, shrinkA=0, shrinkB=0),
-                    gid=f"edge:{boxes[src].layer.name}->{boxes[dst].layer.name}")
+        x0, y0, x1, y1 = placed.rects[k]
+        ax.add_patch(FancyBboxPatch((x0, y0), x1 - x0, y1 - y0, boxstyle="round,pad=0,rounding_size=0.05",
+                                    fc="#eef3fb", ec="#3a5a8c", lw=1, gid=f"layer:{b.layer.name}"))
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, "\n".join(b.lines), ha="center", va="center", fontsize=_FONT,
+                family="monospace", linespacing=1.3)
+    for (src, dst), points in placed.paths.items():
+        ax.add_patch(FancyArrowPatch(path=Path(points), arrowstyle="-|>", color="0.25", lw=1,
+                                     mutation_scale=8, shrinkA=0, shrinkB=0,
+                                     gid=f"edge:{boxes[src].layer.name}->{boxes[dst].layer.name}"))
     path = str(to_file)
     fig.savefig(path, dpi=dpi)
     if path.lower().endswith(".png"):
