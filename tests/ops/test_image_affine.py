@@ -97,6 +97,9 @@ def test_affine_errors():
         image_ops.affine_transform(np.zeros((4, 4)), t[0])
     with pytest.raises(ValueError, match="transform"):
         image_ops.affine_transform(x, np.zeros((2, 6)))
+    one = image_ops.affine_transform(x + np.arange(32, dtype="float32").reshape(2, 4, 4, 1), TRANSFORMS[0])
+    np.testing.assert_allclose(one.numpy(), image_ops.affine_transform(
+        x + np.arange(32, dtype="float32").reshape(2, 4, 4, 1), np.stack([TRANSFORMS[0]] * 2)).numpy())
     with pytest.raises(ValueError, match="3 transforms for a batch of 2"):
         image_ops.affine_transform(x, np.zeros((3, 8)))
     with pytest.raises(TypeError, match="floating point"):

@@ -54,7 +54,8 @@ KERAS = {
         scale_and_translate sobel_edges ssim""",
 }
 NAMES = {space: text.split() for space, text in KERAS.items()}
-IMAGE_BUILT = {"extract_patches", "extract_patches_3d"}  # keras.ops.image names gradiente has
+IMAGE_BUILT = {"extract_patches", "extract_patches_3d", "affine_transform", "crop_images", "map_coordinates",
+               "pad_images", "resize", "rgb_to_grayscale"}  # keras.ops.image names gradiente has
 
 
 @pytest.mark.parametrize("space", ["nn", "math", "core", "numpy"])

@@ -15,3 +15,21 @@ _SOURCES = ("gradiente.ops.image_patches", "gradiente.ops.image_resize", "gradie
             "gradiente.ops.image_crop_pad", "gradiente.ops.image_color")  # the modules that implement the image ops
 
 __getattr__, __dir__ = _namespace(__name__, KERAS_NAMES, _SOURCES)
+
+
+def _install():
+    """Each implemented image op, answering calls on KerasTensors too (a Functional graph
+    records it as an op layer named as Keras names it: resize, crop_images, ...)."""
+    import importlib
+
+    from gradiente.ops import symbolic_dispatch
+
+    for source in _SOURCES:
+        module = importlib.import_module(source)
+        for name in KERAS_NAMES:
+            fn = getattr(module, name, None)
+            if fn is not None and name not in globals():
+                globals()[name] = symbolic_dispatch.wrap(fn, name)
+
+
+_install()

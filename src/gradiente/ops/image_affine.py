@@ -13,6 +13,7 @@ import numpy as np
 from gradiente.autodiff.tensor import Tensor, to_array
 from gradiente.ops.image_layout import to_nhwc
 from gradiente.ops.primitive import primitive
+from gradiente.ops.shape import broadcast_to, reshape
 
 INTERPOLATIONS = ("nearest", "bilinear")
 FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
@@ -207,14 +208,19 @@ def affine_transform(images, transform, interpolation="bilinear", fill_mode="con
     if t.ndim not in (1, 2) or t.shape[-1] != 8:
         raise ValueError("affine_transform: invalid transform: expected shape (8,) (one transform) or "
                          f"(batch, 8). Received: transform.shape={tuple(t.shape)}")
-    if t.ndim == 1:
-        t = t[None]
-    if t.shape[0] != x.shape[0]:
-        raise ValueError(f"affine_transform: {t.shape[0]} transforms for a batch of {x.shape[0]} images.")
+    rows = 1 if t.ndim == 1 else t.shape[0]
+    if rows not in (1, x.shape[0]):
+        raise ValueError(f"affine_transform: {rows} transforms for a batch of {x.shape[0]} images "
+                         "(give one per image, or one for all).")
     if x.data.dtype.kind != "f":
         raise TypeError(f"affine_transform: images must be floating point, received {x.data.dtype}; "
                         "cast them first (e.g. ops.cast(images, 'float32')).")
-    transform = transform if isinstance(transform, Tensor) and transform.ndim == 2 else Tensor(t)
+    # One transform serves the whole batch, as in TensorFlow. A Tensor stays one (broadcast
+    # by an op), so a replayed step reads the transform its ops computed this time.
+    if not isinstance(transform, Tensor):
+        transform = Tensor(t)
+    if transform.ndim == 1 or rows != x.shape[0]:
+        transform = broadcast_to(reshape(transform, (-1, 8)), (x.shape[0], 8))
     out = affine_transform_nhwc(x, transform, interpolation=interpolation, fill_mode=fill_mode,
                                 fill_value=float(fill_value))
     return restore(out)

@@ -89,6 +89,13 @@ def _wrap(fn, name):
     return op
 
 
+def wrap(fn, name):
+    """``fn`` (a function of an ops sub-namespace, ``ops.image.resize``) made symbolic-aware,
+    recorded in graphs as ``name`` (Keras's op name) and allowed in saved graphs."""
+    WRAPPED[name] = wrapper = _wrap(fn, name)
+    return wrapper
+
+
 def install(namespace, modules=()):
     """Replace each public function of the ``namespace`` dict (``gradiente.ops``'s globals)
     by its symbolic-aware wrapper. Aliases (``true_divide = divide``) stay one object, named
