@@ -55,6 +55,8 @@ def test_errors():
         keras.layers.RandomContrast(-0.2)
     with pytest.raises(ValueError, match="value_range"):
         keras.layers.RandomContrast(0.2, value_range=(0, 1, 2))
+    with pytest.raises(ValueError, match="low <= high"):
+        keras.layers.RandomContrast(0.2, value_range=(1, 0))
 
 
 def test_gradients():

@@ -60,6 +60,6 @@ def test_gradients():
 
 def test_config_and_save_load(tmp_path):
     layer = keras.layers.RandomCrop(3, 3)
-    assert isinstance(layer.seed, int)  # Keras fixes a seed so the config reproduces the draws
+    assert isinstance(layer.seed, int)  # as Keras, the config gets a fixed seed even without one
     assert assert_config_round_trip(layer).seed == layer.seed
     assert_saved_and_loaded(tmp_path, layer, images(2, 5, 5, 3))

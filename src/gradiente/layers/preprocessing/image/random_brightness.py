@@ -4,13 +4,17 @@ from gradiente.layers.preprocessing.image.base_image_layer import RandomImageLay
 from gradiente.ops.image_layout import to_nhwc
 
 
-def check_value_range(value_range, owner):
-    """[low, high], sorted, from a pair of numbers."""
+def check_value_range(value_range, owner, sort=True):
+    """[low, high] from a pair of numbers: sorted (RandomBrightness, as Keras), or else
+    refused when reversed (RandomContrast: Keras would clip everything to the first)."""
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2 \
             or not all(is_number(v) for v in value_range):
         raise ValueError(f"{owner}: the `value_range` argument should be a list of two numbers. "
                          f"Received: value_range={value_range!r}")
-    return sorted(value_range)
+    if not sort and value_range[0] > value_range[1]:
+        raise ValueError(f"{owner}: `value_range` must be (low, high) with low <= high. "
+                         f"Received: value_range={value_range!r}")
+    return sorted(value_range) if sort else list(value_range)
 
 
 class RandomBrightness(RandomImageLayer):

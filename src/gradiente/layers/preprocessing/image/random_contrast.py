@@ -17,7 +17,7 @@ class RandomContrast(RandomImageLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.factor = symmetric_factor(factor, (0, 1), "The `factor` argument should be a number (or a list of "
                                                        "two numbers) in the range [0, 1].")
-        self.value_range = check_value_range(value_range, "RandomContrast")
+        self.value_range = check_value_range(value_range, "RandomContrast", sort=False)
 
     def transform(self, images, training):
         if not training:

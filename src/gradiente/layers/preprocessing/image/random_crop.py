@@ -20,7 +20,8 @@ class RandomCrop(RandomImageLayer):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
         check_size("RandomCrop", height, width)
         self.height, self.width = height, width
-        # Keras fixes a seed here, so the config reproduces the layer's draws.
+        # As Keras: without a seed the config gets a fixed one (its generator keeps its own
+        # default seed), so a layer rebuilt from the config draws reproducibly.
         self.seed = make_default_seed() if seed is None else seed
 
     def transform(self, images, training):
