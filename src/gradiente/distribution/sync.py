@@ -39,6 +39,18 @@ class UnsupportedDistribution(NotImplementedError):
     raised_everywhere = True
 
 
+def _describe(value):
+    """``value`` as something every process can compare: names for objects (whose repr
+    would hold a memory address), containers element by element."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _describe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    return getattr(value, "__name__", None) or type(value).__name__
+
+
 def _short(value, limit=160):
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
@@ -117,7 +129,7 @@ class Replicas:
             "the number of samples": getattr(data, "n", None),
             "the steps per epoch": steps, "the epochs": epochs,
             "the optimizer": type(model.optimizer).__name__,
-            "the loss": _short(getattr(model, "loss", None)),
+            "the loss": _describe(getattr(model, "loss", None)),
             "the callbacks": [type(c).__name__ for c in callbacks.callbacks if not prints_or_writes(c)],
             "the batch-level callbacks": (callbacks.should_call_train_batch_hooks,
                                           callbacks.should_call_test_batch_hooks),
@@ -138,6 +150,10 @@ class Replicas:
             self.comm.bcast_array(array)
         else:
             array[...] = self.comm.bcast_array(np.ascontiguousarray(array))
+
+    def end_fit(self):
+        """Wait for every process (process 0 may still be writing a checkpoint)."""
+        self.comm.allreduce_sum(np.zeros(1))
 
     def begin_epoch(self):
         """Every process continues process 0's random stream: the epoch's permutation must be

@@ -159,6 +159,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callba
         if model.stop_training:
             break
     cbs.on_train_end(logs)
+    if replica is not None:
+        replica.end_fit()  # process 0's checkpoints are complete when fit returns anywhere
     model.history = cbs.history
     return cbs.history
 
