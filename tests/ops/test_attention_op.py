@@ -1,7 +1,7 @@
 """dot_product_attention (gradiente/ops/attention.py): a per-position NumPy loop as the
 reference for masks, bias, causal masks, scale and grouped heads; Keras's errors; float64
-gradient checks of query, key, value and bias; and the backward recomputing from saved row
-statistics rather than keeping the probabilities."""
+gradient checks of query, key, value and bias, with the probabilities kept for the backward
+and (above CACHE_LIMIT) recomputed from saved row statistics, both giving the same gradients."""
 import math
 
 import numpy as np
@@ -9,6 +9,7 @@ import pytest
 
 from gradiente import ops
 from gradiente.autodiff import GradientTape, Tensor
+from gradiente.ops import attention as attention_op
 
 from ops_testlib import gradcheck, rand
 
@@ -95,8 +96,11 @@ def test_errors():
         ops.dot_product_attention(q, k, rand(2, 4, 4, 8))
 
 
+@pytest.mark.parametrize("cached", [True, False])
 @pytest.mark.parametrize("kh,is_causal,use_mask", [(4, False, False), (4, True, True), (2, True, False)])
-def test_gradients(kh, is_causal, use_mask):
+def test_gradients(kh, is_causal, use_mask, cached, monkeypatch):
+    if not cached:  # the long-sequence path: probabilities recomputed from the row maxima
+        monkeypatch.setattr(attention_op, "CACHE_LIMIT", 0)
     q, k, v = _qkv(t=3, s=4, n=4, kh=kh, h=3)
     bias = rand(1, 4, 3, 4, seed=5)
     mask = np.ones((2, 1, 3, 4), bool)
@@ -109,12 +113,23 @@ def test_gradients(kh, is_causal, use_mask):
               q, k, v, bias)
 
 
-def test_backward_keeps_row_statistics_not_probabilities():
-    q, k, v = (Tensor(x) for x in _qkv(t=5, s=7))
+def _cache_of_one_call(q, k, v):
     with GradientTape() as tape:
         tape.watch([q, k, v])
-        ops.dot_product_attention(q, k, v)
+        out = ops.dot_product_attention(q, k, v)
         record = tape._records[-1]
-    cache = record[-1]["cache"]
-    assert sorted(cache) == ["row_max", "row_sum"]
+    return out, tape, record[-1]["cache"]
+
+
+def test_backward_keeps_small_probabilities_and_recomputes_large_ones(monkeypatch):
+    q, k, v = (Tensor(x) for x in _qkv(t=5, s=7))
+    out, tape, cache = _cache_of_one_call(q, k, v)
     assert cache["row_max"].shape == cache["row_sum"].shape == (2, 4, 5, 1)
+    assert cache["exp"].shape == (2, 4, 5, 7)  # unnormalized: each row's largest entry is 1
+    np.testing.assert_allclose(cache["exp"].max(-1), 1.0)
+    kept = tape.gradient(out, [q, k, v])
+    monkeypatch.setattr(attention_op, "CACHE_LIMIT", 2 * 4 * 5 * 7 - 1)  # one element too many
+    out, tape, cache = _cache_of_one_call(q, k, v)
+    assert cache["exp"] is None
+    for a, b in zip(kept, tape.gradient(out, [q, k, v])):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-14)

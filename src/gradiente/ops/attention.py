@@ -1,8 +1,9 @@
 """Scaled dot-product attention as one primitive, memory-efficient in its backward pass.
 
-The forward keeps only each softmax row's maximum and sum; the VJP recomputes the
-probabilities from them instead of holding a (batch, heads, T, S) tensor between the two
-passes. Inside, heads move in front of the sequence axes so every product is a batched
+The forward keeps each softmax row's maximum and sum, and the unnormalized probabilities
+while they are small (``CACHE_LIMIT``); above that the VJP recomputes them from the maxima
+instead of holding a (batch, heads, T, S) tensor between the two passes. Dividing by the row
+sums happens on the (T, Hv) side of each product, never on the (T, S) probabilities. Inside, heads move in front of the sequence axes so every product is a batched
 matmul over contiguous (T, H) x (H, S) blocks. Grouped-query attention (fewer key/value
 heads than query heads) folds each group's query heads into the rows of one matmul.
 """
@@ -27,25 +28,40 @@ def _grouped(q, k, v):
     return qg, k.transpose(0, 2, 3, 1), v.transpose(0, 2, 1, 3)
 
 
-def _logits(q, k, bias, mask, scale, is_causal):
-    """Scaled, biased, masked logits viewed as (B, N, T, S), and the keep-mask (or None)."""
-    b, t, n, _ = q.shape
-    s = k.shape[1]
-    qg, kt, _ = _grouped(q, k, k)
-    logits = np.matmul(qg, kt)
-    logits *= np.asarray(scale, dtype=logits.dtype)
-    logits = logits.reshape(b, n, t, s)
-    if bias is not None:
-        logits += bias
-    keep = None
-    if mask is not None:
-        keep = np.asarray(mask, dtype=bool)
+def _keep(mask, is_causal, t, s):
+    """The boolean keep-mask (broadcastable to (B, N, T, S)), or None."""
+    keep = None if mask is None else np.asarray(mask, dtype=bool)
     if is_causal:
         causal = np.tri(t, s, dtype=bool)
         keep = causal if keep is None else keep & causal
+    return keep
+
+
+def _logits(q, k, bias, mask, scale, is_causal):
+    """Scaled, biased, masked logits as (B, N, T, S), and the keep-mask (or None)."""
+    b, t, n, _ = q.shape
+    s = k.shape[1]
+    # Scaling the queries costs a quarter of scaling the (T, S) logits when S = 4 H.
+    qg, kt, _ = _grouped(q * np.asarray(scale, dtype=q.dtype), k, k)
+    logits = np.matmul(qg, kt).reshape(b, n, t, s)
+    if bias is not None:
+        logits += bias
+    keep = _keep(mask, is_causal, t, s)
     if keep is not None:
-        logits = np.where(keep, logits, _large_negative(logits.dtype))
+        np.copyto(logits, _large_negative(logits.dtype), where=~keep)
     return logits, keep
+
+
+def _row_sums(a):
+    """Sums over the last axis, (..., S) -> (..., 1), as a matrix-vector product: NumPy's
+    reduction along a short contiguous axis is several times slower (S = 64: 40 us, not 300)."""
+    return np.matmul(a, np.ones((a.shape[-1], 1), dtype=a.dtype))
+
+
+# The unnormalized probabilities exp(logits - max) are kept for the VJP up to this many
+# elements (64 MB in float32); above it the VJP recomputes them from the row maxima, so
+# memory between the passes stays O(B·N·T) for long sequences.
+CACHE_LIMIT = 1 << 24
 
 
 @primitive(promote="float", operands=slice(0, 3))
@@ -55,15 +71,17 @@ def _attention(query, key, value, bias, mask, scale=1.0, is_causal=False, cache=
         bias = bias.astype(query.dtype, copy=False)
     logits, _ = _logits(query, key, bias, mask, scale, is_causal)
     row_max = logits.max(axis=-1, keepdims=True)
-    probs = logits
-    probs -= row_max
-    np.exp(probs, out=probs)
-    row_sum = probs.sum(axis=-1, keepdims=True)
-    probs /= row_sum
+    e = logits
+    e -= row_max
+    np.exp(e, out=e)
+    row_sum = _row_sums(e)  # >= 1: the row's maximum contributes exp(0)
     kh, s = key.shape[2], key.shape[1]
     _, _, vt = _grouped(query, key, value)
-    out = np.matmul(probs.reshape(b, kh, -1, s), vt)  # (B, K, G*T, Hv)
+    # Normalizing the (T, Hv) output instead of the (T, S) probabilities saves a pass.
+    out = np.matmul(e.reshape(b, kh, -1, s), vt)  # (B, K, G*T, Hv)
+    out /= row_sum.reshape(b, kh, -1, 1)
     cache["row_max"], cache["row_sum"] = row_max, row_sum
+    cache["exp"] = e if e.size <= CACHE_LIMIT else None
     hv = value.shape[-1]
     return out.reshape(b, kh, n // kh, t, hv).transpose(0, 3, 1, 2, 4).reshape(b, t, n, hv)
 
@@ -72,34 +90,43 @@ def _attention(query, key, value, bias, mask, scale=1.0, is_causal=False, cache=
 def _(g, ans, needs, query, key, value, bias, mask, scale=1.0, is_causal=False, cache=None):
     b, t, n, h = query.shape
     s, kh, hv = key.shape[1], key.shape[2], value.shape[-1]
-    if bias is not None:
-        bias = bias.astype(query.dtype, copy=False)
-    logits, keep = _logits(query, key, bias, mask, scale, is_causal)
-    probs = logits
-    probs -= cache["row_max"]
-    np.exp(probs, out=probs)
-    probs /= cache["row_sum"]  # (B, N, T, S)
+    e = cache.get("exp")
+    if e is None or e.shape != (b, n, t, s):
+        if bias is not None:
+            bias = bias.astype(query.dtype, copy=False)
+        e, keep = _logits(query, key, bias, mask, scale, is_causal)
+        e -= cache["row_max"]
+        np.exp(e, out=e)
+    else:
+        keep = _keep(mask, is_causal, t, s)
     qg, kt, vt = _grouped(query, key, value)
 
     def heads_first(x, d):  # (B, T, N, d) -> (B, K, G*T, d)
         return x.reshape(b, t, kh, n // kh, d).transpose(0, 2, 3, 1, 4).reshape(b, kh, -1, d)
 
-    gg = heads_first(g, hv)
-    pg = probs.reshape(b, kh, -1, s)
+    # With P = E / l (E = exp(logits - max), l its row sums) every product below uses E and
+    # the upstream gradient divided by l: (T, Hv) and (T, 1) arrays, not (T, S) ones.
+    inv_l = 1.0 / cache["row_sum"]  # (B, N, T, 1)
+    gs = heads_first(g, hv) * inv_l.reshape(b, kh, -1, 1)
+    eg = e.reshape(b, kh, -1, s)
     gv = None
     if needs[2]:
-        gv = np.matmul(pg.transpose(0, 1, 3, 2), gg).transpose(0, 2, 1, 3)  # (B, S, K, Hv)
+        gv = np.matmul(eg.transpose(0, 1, 3, 2), gs).transpose(0, 2, 1, 3)  # (B, S, K, Hv)
     if not (needs[0] or needs[1] or needs[3]):
         return None, None, gv, None, None
     # d logits = P * (dP - rowsum(dO * O)), the softmax VJP with rowsum(P * dP) = rowsum(dO * O).
-    dp = np.matmul(gg, vt.transpose(0, 1, 3, 2)).reshape(b, n, t, s)
+    dp = np.matmul(gs, vt.transpose(0, 1, 3, 2)).reshape(b, n, t, s)
     row_dot = np.einsum("btnd,btnd->bnt", g, ans)[..., None]
-    dp -= row_dot
-    dp *= probs
+    dp -= row_dot * inv_l
+    dp *= e
     if keep is not None:
         dp *= keep  # a masked logit is replaced by a constant: no gradient flows to it
     gbias = dp if needs[3] else None
-    ds = dp.reshape(b, kh, -1, s) * np.asarray(scale, dtype=dp.dtype)
+    ds = dp.reshape(b, kh, -1, s)
+    if needs[3]:
+        ds = ds * np.asarray(scale, dtype=dp.dtype)
+    else:
+        ds *= np.asarray(scale, dtype=dp.dtype)
     gq = gk = None
     if needs[0]:
         gq = np.matmul(ds, kt.transpose(0, 1, 3, 2))  # (B, K, G*T, H)
