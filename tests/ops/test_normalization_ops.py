@@ -21,6 +21,25 @@ def test_normalize_matches_the_formula_and_its_gradients():
     gradcheck("normalize", lambda a, g, b: normalize(a, g, b, axes=(0,), stats={}), x, gamma, beta)
 
 
+def test_normalize_over_the_last_axis_matches_the_formula_and_its_gradients():
+    """LayerNormalization's case, whose means are matrix-vector products and whose per-channel
+    gamma and beta gradients are summed inside the VJP."""
+    rng = np.random.default_rng(3)
+    x, gamma, beta = rng.standard_normal((3, 4, 6)) * 3 + 1, rng.standard_normal(6), rng.standard_normal(6)
+    for axes in ((2,), (-1,)):
+        out = normalize(x, gamma, beta, axes=axes, epsilon=1e-3, stats={}).numpy()
+        expected = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-3) * gamma + beta
+        np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+        gradcheck("normalize", lambda a, g, b: normalize(a, g, b, axes=axes, stats={}), x, gamma, beta)
+    # Broadcast-shaped weights (1, 1, C) are left to the engine to sum.
+    gradcheck("normalize", lambda a, g, b: normalize(a, g, b, axes=(2,), stats={}),
+              x, gamma.reshape(1, 1, 6), beta.reshape(1, 1, 6))
+    gradcheck("normalize", lambda a: normalize(a, None, None, axes=(-1,), stats={}), x[0])
+    out32 = normalize(x.astype(np.float32), gamma.astype(np.float32), None, axes=(-1,), stats={}).numpy()
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, (expected - beta), rtol=1e-4, atol=1e-5)
+
+
 def test_normalize_updates_moving_statistics_in_place():
     x = np.random.default_rng(1).standard_normal((8, 2))
     mean, variance = Variable(np.zeros(2)), Variable(np.ones(2))

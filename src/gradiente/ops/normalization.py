@@ -5,6 +5,21 @@ and of its uncentred form, ``gamma · x / sqrt(mean(x²) + epsilon)`` (RMS norma
 import numpy as np
 
 from gradiente.ops.primitive import primitive
+from gradiente.ops.reduction import column_sums
+
+
+def _last_axis_weights(x, axes):
+    """For statistics over the last axis only (LayerNormalization), a (C, 1) column of 1/C
+    whose product with rows gives their means: NumPy's mean along a short contiguous axis
+    is ~6x slower than the BLAS product (C = 64). None for other axes."""
+    if x.ndim < 2 or len(axes) != 1 or axes[0] not in (-1, x.ndim - 1) or x.dtype.kind != "f":
+        return None
+    return np.full((x.shape[-1], 1), 1.0 / x.shape[-1], dtype=x.dtype)
+
+
+def _row_means(a, weights):
+    """(..., C) -> (..., 1) means over the last axis, as one matrix-vector product."""
+    return (a.reshape(-1, a.shape[-1]) @ weights).reshape(a.shape[:-1] + (1,))
 
 
 @primitive
@@ -15,9 +30,15 @@ def normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None, moving=None):
     and variance and what the gradient needs. ``moving`` = (moving_mean, moving_variance,
     momentum), two Variables updated in place: v = momentum · v + (1 - momentum) · batch value.
     """
-    mean = x.mean(axis=axes, keepdims=True)
-    centered = x - mean
-    var = np.mean(np.square(centered), axis=axes, keepdims=True)
+    last = _last_axis_weights(x, axes)
+    if last is not None:  # LayerNormalization's case: means as matrix-vector products
+        mean = _row_means(x, last)
+        centered = x - mean
+        var = _row_means(np.square(centered), last)
+    else:
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = np.mean(np.square(centered), axis=axes, keepdims=True)
     inv_std = 1.0 / np.sqrt(var + epsilon)
     x_hat = centered
     x_hat *= inv_std
@@ -36,15 +57,27 @@ def normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None, moving=None):
 @normalize.defvjp
 def _(g, ans, needs, x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None, moving=None):
     x_hat, inv_std = stats["x_hat"], stats["inv_std"]
+    last = _last_axis_weights(x, axes)
     g_gamma = g * x_hat if gamma is not None and needs[1] else None  # summed by the engine
+    g_beta = g if beta is not None and needs[2] else None
+    if last is not None:
+        # Per-channel weights (C,): summed here as one matrix-vector product each.
+        if g_gamma is not None and gamma.shape == x.shape[-1:]:
+            g_gamma = column_sums(g_gamma)
+        if g_beta is not None and beta.shape == x.shape[-1:]:
+            g_beta = column_sums(g_beta)
     g_x = None
     if needs[0]:
         d_hat = g * gamma if gamma is not None else g
         # d/dx of the normalized value: (d_hat - mean(d_hat) - x_hat · mean(d_hat · x_hat)) / std
-        g_x = d_hat - d_hat.mean(axis=axes, keepdims=True)
-        g_x -= x_hat * np.mean(d_hat * x_hat, axis=axes, keepdims=True)
+        if last is not None:
+            g_x = d_hat - _row_means(d_hat, last)
+            g_x -= x_hat * _row_means(d_hat * x_hat, last)
+        else:
+            g_x = d_hat - d_hat.mean(axis=axes, keepdims=True)
+            g_x -= x_hat * np.mean(d_hat * x_hat, axis=axes, keepdims=True)
         g_x *= inv_std
-    return g_x, g_gamma, (g if beta is not None and needs[2] else None)
+    return g_x, g_gamma, g_beta
 
 
 # Updating moving statistics is a side effect: a replayed step must keep this op even when
