@@ -21,14 +21,20 @@ OUT = os.path.join(HERE, "..", "tests", "saving", "fixtures", "keras")
 
 def randomize(model, rng):
     values = []
+    # A Normalization computes with the statistics adapt gave it, not its variables: set
+    # from outside they would only take effect once reloaded. Keep them.
+    adapted = {id(w) for layer in model._flatten_layers()
+               if type(layer).__name__ == "Normalization" for w in layer.weights}
     for w in model.weights:
         name = w.path if hasattr(w, "path") else w.name
         shape = tuple(w.shape)
-        if "moving_variance" in name:
+        if "int" in str(w.dtype) or id(w) in adapted:  # and counters keep their value
+            values.append(np.asarray(w.numpy() if hasattr(w, "numpy") else w))
+        elif "variance" in name:
             values.append(rng.uniform(0.5, 1.5, shape))
         else:
             values.append(rng.normal(0.0, 0.5, shape))
-    model.set_weights([v.astype("float32") for v in values])
+    model.set_weights([v if v.dtype.kind in "iu" else v.astype("float32") for v in values])
 
 
 def models(keras, legacy):
@@ -89,6 +95,49 @@ def models(keras, legacy):
         out["mha_ln"] = (model, rng.normal(size=(3, 5, 8)).astype("float32"))
     for model, _ in out.values():
         randomize(model, rng)
+    if not legacy:
+        zoo_rng = np.random.default_rng(7)
+        for name, (model, x) in zoo(keras, zoo_rng).items():
+            randomize(model, zoo_rng)
+            out[name] = (model, x)
+    return out
+
+
+def zoo(keras, rng):
+    """Small models covering the other layers with weights, and nesting."""
+    L = keras.layers
+    out = {}
+    out["zoo_conv"] = (keras.Sequential([
+        keras.Input((8, 8, 3)), L.SeparableConv2D(4, 3, padding="same"), L.DepthwiseConv2D(3),
+        L.Conv2DTranspose(4, 3, strides=2), L.GroupNormalization(groups=2), L.PReLU(),
+        L.AveragePooling2D(2), L.Conv2D(3, 1), L.GlobalMaxPooling2D(), L.Dense(2)]),
+        rng.normal(size=(2, 8, 8, 3)).astype("float32"))
+    out["zoo_seq"] = (keras.Sequential([
+        keras.Input((6, 4)), L.Conv1D(4, 2), L.SeparableConv1D(4, 2, padding="same"),
+        L.SimpleRNN(3, return_sequences=True), L.TimeDistributed(L.Dense(2)),
+        L.GRU(3, reset_after=False, return_sequences=True), L.LSTM(2, go_backwards=True),
+        L.Dense(2)]),
+        rng.normal(size=(2, 6, 4)).astype("float32"))
+    inp = keras.Input((5, 8))
+    x = L.GroupQueryAttention(head_dim=4, num_query_heads=4, num_key_value_heads=2)(inp, inp)
+    x = L.EinsumDense("abc,cd->abd", output_shape=(None, 6), bias_axes="d")(x)
+    x = L.RMSNormalization()(x)
+    q = L.Dense(6)(x)
+    x = L.Attention(use_scale=True)([q, x])
+    x = L.AdditiveAttention()([x, q])
+    out["zoo_attn"] = (keras.Model(inp, L.Dense(1)(L.GlobalAveragePooling1D()(x))),
+                       rng.normal(size=(2, 5, 8)).astype("float32"))
+    norm = L.Normalization()
+    norm.adapt(rng.normal(2.0, 3.0, size=(50, 4)).astype("float32"))
+    inner = keras.Sequential([keras.Input((3,)), L.Dense(3, activation="relu"), L.Dense(2)],
+                             name="inner")
+    inp = keras.Input((4,))
+    h = L.Dense(3)(norm(inp))
+    out["zoo_nested"] = (keras.Model(inp, L.Dense(1)(L.concatenate([inner(h), h]))),
+                         rng.normal(size=(3, 4)).astype("float32"))
+    out["zoo_masked"] = (keras.Sequential([
+        keras.Input((6,), dtype="int32"), L.Embedding(10, 3, mask_zero=True), L.LSTM(2),
+        L.Dense(1)]), np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 7, 8, 9]], dtype="int32"))
     return out
 
 

@@ -17,7 +17,8 @@ h5py = pytest.importorskip("h5py")  # in the dev extra: CI runs these
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "keras"
 L = keras.layers
-KERAS3 = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln", "subclassed"]
+KERAS3 = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln", "subclassed",
+          "zoo_conv", "zoo_seq", "zoo_attn", "zoo_nested", "zoo_masked"]
 LEGACY = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm"]
 
 

@@ -74,7 +74,7 @@ def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=Tr
             datasets = h5.datasets_under("")
             entries = [h5.check_dataset(d, k) for k, d in datasets.items()
                        if not k.startswith("optimizer/")]
-            with weight_plan.planned(entries, path):
+            with weight_plan.planned(entries, path, any_int=True):
                 model = model_from_config(config, custom_objects, safe_mode, path)
             try:
                 optimizer_sets = read_keras_weights(h5, model, check_names=True)

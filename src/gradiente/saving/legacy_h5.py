@@ -40,7 +40,7 @@ def load_legacy_model(filepath, custom_objects=None, compile=True, safe_mode=Tru
         entries = [h5.check_dataset(d, where) for _, items in layers for where, d in items]
         from gradiente.saving.model_config import model_from_config
 
-        with weight_plan.planned(entries, path):
+        with weight_plan.planned(entries, path, any_int=True):
             model = model_from_config(config, custom_objects, safe_mode, path)
         try:
             _assign(h5, model, layers, by_name=True)

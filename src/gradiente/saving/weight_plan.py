@@ -21,8 +21,13 @@ from gradiente.saving.errors import ModelFormatError
 
 
 class _Plan:
-    def __init__(self, entries, path):
+    def __init__(self, entries, path, any_int=False):
         self.path = path
+        # Keras's files keep integer counters as int32 where ours are int64 (a
+        # Normalization's count): then any integer array may back any integer weight.
+        self.any_int = any_int
+        if any_int and entries is not None:
+            entries = [self._key(shape, dtype) for shape, dtype in entries]
         # None: no archive (model_from_json). Then the weights may take what this machine's
         # memory holds (an architecture alone may describe a large model), not more.
         self.left = None if entries is None else collections.Counter(entries)
@@ -38,7 +43,7 @@ class _Plan:
                     f"the architecture's weights up to '{where}' (shape {_short(shape)}) need "
                     f"{self.total} bytes, more than this machine's memory: too large to build."))
             return
-        key = (tuple(shape), dtype)
+        key = self._key(shape, dtype)
         if self.left[key] <= 0:
             held = ", ".join(f"{s} {d}" for s, d in list(self.left.elements())[:6]) or "none"
             raise ModelFormatError(self.path, (
@@ -47,6 +52,13 @@ class _Plan:
                 f"shape (arrays not yet matched: {held}); refused before allocating it."))
         self.left[key] -= 1
         self.created += 1
+
+
+    def _key(self, shape, dtype):
+        dtype = np.dtype(dtype)
+        if self.any_int and dtype.kind in "iu":
+            dtype = np.dtype(np.int64)
+        return (tuple(shape), dtype)
 
 
 def _physical_memory():
@@ -62,13 +74,14 @@ def _short(shape):
 
 
 @contextlib.contextmanager
-def planned(entries, path):
+def planned(entries, path, any_int=False):
     """Weights created inside must match ``entries`` ([(shape, dtype)], each used once);
-    ``entries=None`` keeps a plan already active (a model rebuilt inside another's load)."""
+    ``entries=None`` keeps a plan already active (a model rebuilt inside another's load).
+    ``any_int``: integer dtypes match each other (Keras's files)."""
     if entries is None and backend.weight_check() is not None:
         yield
         return
-    token = backend.set_weight_check(_Plan(entries, path))
+    token = backend.set_weight_check(_Plan(entries, path, any_int))
     try:
         yield
     finally:

@@ -76,9 +76,15 @@ class Normalization(Layer):
         self.variance.assign(values.var(axis=self._reduce_axes).reshape(self.variance.shape))
         self.count.assign(np.int64(array.size // max(int(np.prod(expected)), 1)))
 
+    def _after_weights_loaded(self):
+        # Weights set from a file are the statistics, as Keras's finalize_state makes them
+        # after loading: Keras's own files keep count at 0 (its adapt never updates it).
+        self._statistics_loaded = True
+
     def call(self, inputs):
         # Statistics come from mean=/variance=, or from adapt (or a loaded model): count > 0.
-        if self.input_mean is None and not self.count.data:
+        if (self.input_mean is None and not self.count.data
+                and not getattr(self, "_statistics_loaded", False)):
             raise ValueError(
                 f"Normalization layer '{self.name}' has no statistics yet: call "
                 f"layer.adapt(training_data) before using it (or pass mean= and variance=)."
