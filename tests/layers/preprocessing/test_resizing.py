@@ -28,6 +28,13 @@ def test_known_values_and_defaults():
     np.testing.assert_array_equal(layer(x).numpy()[..., 0], [[2.5, 4.5], [10.5, 12.5]])
 
 
+def test_integer_images_stay_integer():
+    x = images(2, 5, 7, 3).astype("uint8")
+    out = keras.layers.Resizing(3, 4, interpolation="bicubic")(x)
+    assert out.dtype == "uint8"
+    np.testing.assert_array_equal(out.numpy(), keras.ops.image.resize(x, (3, 4), interpolation="bicubic").numpy())
+
+
 def test_layouts_and_shapes():
     x = images(2, 6, 8, 3)
     cf = keras.layers.Resizing(3, 4, data_format="channels_first")

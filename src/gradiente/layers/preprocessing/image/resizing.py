@@ -21,7 +21,10 @@ def set_spatial(owner, shape, height, width):
 class Resizing(BaseImagePreprocessingLayer):
     """Images (batch?, H, W, C) -> (batch?, height, width, C), in training and inference.
     ``crop_to_aspect_ratio`` takes the largest centred window of the target's aspect ratio
-    first; ``pad_to_aspect_ratio`` pads the short side with ``fill_value`` instead."""
+    first; ``pad_to_aspect_ratio`` pads the short side with ``fill_value`` instead.
+    Integer images stay integer (rounded, within the input's range), as in Keras."""
+
+    keeps_integer_inputs = True
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
                  pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False,
