@@ -102,6 +102,10 @@ def test_nested_models_several_inputs_and_outputs(check_export, randomized, rng)
     merged = layers.Add()([inner(a), inner(b)])
     model = randomized(keras.Model([a, b], [merged, layers.Dense(2, name="head")(merged), inner(a)]))
     check_export(model, rng.normal(size=(3, 4)).astype("float32"), rng.normal(size=(3, 4)).astype("float32"))
+    # The inner model's weights are stored once although it runs three times.
+    from gradiente.export.onnx import build_onnx_model
+    sizes = sorted(int(np.prod(t.dims)) for t in build_onnx_model(model).graph.initializer if len(t.dims) == 2)
+    assert sizes == sorted([4 * 5, 5 * 3, 3 * 2])
 
 
 def test_output_that_is_an_input(check_export, rng):

@@ -5,6 +5,8 @@ weights as initializers, declares the inputs and outputs with a dynamic ``batch`
 a Transpose that undoes the previous one (channels_last convolutions back to back), drops
 nodes no output needs, and makes the ModelProto for the chosen opset.
 """
+import hashlib
+
 import numpy as np
 
 # The oldest opset whose operator definitions the converters are written for: Split with
@@ -44,6 +46,7 @@ class OnnxGraph:
         self.node = None  # the layer call being converted, and its KerasTensors' Values
         self.value_of = None
         self._used = set()
+        self._consts = {}  # (dtype, shape, digest) -> initializer name
         self._transposed = {}  # output name of a Transpose -> (its input, its perm)
 
     # --- names ----------------------------------------------------------------------------
@@ -60,10 +63,14 @@ class OnnxGraph:
 
     # --- constants ------------------------------------------------------------------------
     def const(self, array, what="const", dtype=None):
-        """An initializer holding ``array`` (copied); returns its name."""
-        array = np.array(array, dtype=dtype) if dtype is not None else np.array(array)
-        name = self._scoped(what)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        """An initializer holding ``array`` (copied); returns its name. Equal arrays share one
+        initializer, so a layer called twice (or a nested model reused) stores its weights once."""
+        array = np.ascontiguousarray(np.array(array, dtype=dtype) if dtype is not None else np.array(array))
+        key = (array.dtype.str, array.shape, hashlib.blake2b(array.tobytes(), digest_size=16).digest())
+        name = self._consts.get(key)
+        if name is None:
+            name = self._consts[key] = self._scoped(what)
+            self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
     def ints(self, values, what="shape"):
