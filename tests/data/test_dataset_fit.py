@@ -90,3 +90,23 @@ def test_dataset_argument_errors():
         model.fit(ds.repeat(), verbose=0)
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(ds, validation_split=0.2, verbose=0)
+
+
+def test_class_weight_and_endless_validation_data():
+    x, y = blobs(64)
+
+    def model():
+        keras.utils.set_random_seed(0)
+        m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+        m.compile(optimizer="sgd", loss="binary_crossentropy")
+        return m
+
+    arrays, dataset = model(), model()
+    arrays.fit(x, y, batch_size=16, epochs=2, shuffle=False, class_weight={0: 1.0, 1: 3.0}, verbose=0)
+    dataset.fit(Dataset.from_tensor_slices((x, y)).batch(16), epochs=2, class_weight={0: 1.0, 1: 3.0}, verbose=0)
+    for a, b in zip(arrays.get_weights(), dataset.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    endless = Dataset.from_tensor_slices((x, y)).batch(16).repeat()
+    history = dataset.fit(endless, steps_per_epoch=3, validation_data=endless, validation_steps=2, epochs=2,
+                          verbose=0)
+    assert len(history.history["val_loss"]) == 2
