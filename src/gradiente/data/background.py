@@ -4,7 +4,6 @@ Both stop their threads when iteration stops early (the consumer's generator is 
 collected) and hand a producer's exception to the consumer, which raises it.
 """
 import collections
-import concurrent.futures
 import os
 import queue
 import threading
@@ -68,6 +67,8 @@ def prefetched(make_iterator, size):
 
 def mapped_in_parallel(iterator, fn, workers):
     """``fn`` over ``iterator``'s elements in ``workers`` threads, results in input order."""
+    import concurrent.futures  # ~10 ms, paid only by pipelines that map in parallel
+
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
                                                  thread_name_prefix="gradiente-map")
     pending = collections.deque()

@@ -5,6 +5,7 @@ Arrays are checked once (equal lengths, not empty, NaN warned about) and cast to
 float dtype once, not per batch; each epoch shuffles by one permutation.
 """
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -324,10 +325,10 @@ def is_iterable_source(x):
 
 
 def is_dataset(x):
-    """A gradiente.data.Dataset (re-iterable: each epoch is a fresh pass)."""
-    from gradiente.data.dataset import Dataset
-
-    return isinstance(x, Dataset)
+    """A gradiente.data.Dataset (re-iterable: each epoch is a fresh pass). Looked up in
+    sys.modules: without the module imported no Dataset exists, and fit needn't import it."""
+    module = sys.modules.get("gradiente.data.dataset")
+    return module is not None and isinstance(x, module.Dataset)
 
 
 def check_verbose(verbose):
