@@ -16,12 +16,18 @@ import sys
 
 import numpy as np
 
-NAMES = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln"]
+NAMES = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln",
+         "zoo_conv", "zoo_seq", "zoo_attn", "zoo_nested", "zoo_masked"]
 
 
 def build(keras, name):
     L = keras.layers
     rng = np.random.default_rng(1)
+    if name.startswith("zoo_"):  # the fixture script's small models of the other layers
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from make_keras_fixtures import zoo
+
+        return zoo(keras, rng)[name]
     if name == "mlp":
         model = keras.Sequential([keras.Input((28, 28)), L.Flatten(),
                                   L.Dense(300, activation="relu"), L.Dense(100, activation="relu"),
@@ -64,7 +70,8 @@ def write(folder):
     for name in NAMES:
         model, x = build(keras, name)
         y_shape = model.output_shape[1:]
-        y = np.random.default_rng(2).random((8,) + tuple(y_shape)).astype("float32")
+        n = len(x[0] if isinstance(x, list) else x)
+        y = np.random.default_rng(2).random((n,) + tuple(y_shape)).astype("float32")
         model.compile(optimizer="adam", loss="mse")
         model.fit(x, y, epochs=2, batch_size=4, verbose=0)  # optimizer state, BN statistics
         keras.saving.save_model(model, os.path.join(folder, f"{name}.keras"), keras_compatible=True)

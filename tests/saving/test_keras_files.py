@@ -186,6 +186,14 @@ def test_archive_written_here_has_the_same_weight_paths_as_keras(tmp_path, name)
     ours = archive_weights(tmp_path / "again.keras")
     theirs = archive_weights(original)
     assert ours == theirs  # every dataset path (layers/lstm/cell/vars/0, ...) and shape
+    configs = []
+    for path in (tmp_path / "again.keras", original):
+        with zipfile.ZipFile(path) as z:
+            configs.append(json.loads(z.read("config.json")))
+    if name != "subclassed":  # the same classes under the same labels, layer by layer
+        ours, theirs = ([(e["module"], e["class_name"]) for e in c["config"]["layers"]] for c in configs)
+        assert sorted(ours) == sorted(theirs)
+        assert (configs[0]["module"], configs[0]["class_name"]) == (configs[1]["module"], configs[1]["class_name"])
     again = keras.models.load_model(tmp_path / "again.keras")
     x, expected = inputs_and_predictions(f"k3_{name}")
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=0, atol=1e-5)

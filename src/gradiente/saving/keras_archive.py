@@ -113,6 +113,10 @@ def keras_model_config(model, include_optimizer=True):
     return _keras_labels(config)
 
 
+# Our class names that Keras registers under another name.
+_KERAS_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
+
+
 def _keras_labels(value):
     """Our module labels as Keras's (Keras resolves a built-in class by them) and our
     per-output marker as the plain dict Keras writes."""
@@ -128,6 +132,8 @@ def _keras_labels(value):
         # A wrapped layer (Bidirectional's, TimeDistributed's) written without its labels:
         # Keras resolves a record without a module only among registered custom objects.
         out = {"module": "keras.layers", **out, "registered_name": None}
+    if out.get("module") == "keras.layers" and out.get("class_name") in _KERAS_CLASS_NAMES:
+        out["class_name"] = _KERAS_CLASS_NAMES[out["class_name"]]
     module = out.get("module")
     if isinstance(module, str) and module.startswith("gradiente"):
         out["module"] = "keras" + module[len("gradiente"):]
