@@ -214,3 +214,26 @@ def test_argument_errors_are_clear():
         ds.map(abs, num_parallel_calls=0)
     with pytest.raises(ValueError, match="empty"):
         Dataset.range(0).element_spec
+
+
+def test_from_generator_is_called_again_each_pass_and_checks_its_signature():
+    def gen(n):
+        for i in range(n):
+            yield np.arange(i + 1), i % 2
+
+    ds = Dataset.from_generator(gen, args=(3,), output_signature=(TensorSpec((None,), "float32"),
+                                                                   TensorSpec((), "int32")))
+    first = list(ds)
+    assert [e[0].tolist() for e in first] == [[0.0], [0.0, 1.0], [0.0, 1.0, 2.0]]
+    assert first[0][0].dtype == np.float32 and first[1][1].dtype == np.int32
+    assert len(list(ds)) == 3 and int(ds.cardinality()) == -2  # a fresh generator per pass
+    typed = Dataset.from_generator(gen, output_types=("int64", "int64"), args=(2,))
+    assert [int(b) for _, b in typed] == [0, 1]
+    wrong = Dataset.from_generator(gen, args=(2,), output_signature=(TensorSpec((1,), "float32"),
+                                                                      TensorSpec((), "int32")))
+    with pytest.raises(ValueError, match=r"element 1 has a component of shape \(2,\).*\(1,\)"):
+        list(wrong)
+    with pytest.raises(TypeError, match="does not match the structure"):
+        list(Dataset.from_generator(gen, args=(1,), output_signature=TensorSpec((None,), "float32")))
+    with pytest.raises(TypeError, match="callable"):
+        Dataset.from_generator(gen(3))

@@ -10,6 +10,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.data import background, batching, shuffling
+from gradiente.data.spec import Cardinality, TensorSpec, conform, signature_from
 from gradiente.data.structure import (
     call_unpacked, describe, flatten, normalize, pack, same_structure, to_leaf,
 )
@@ -17,29 +18,6 @@ from gradiente.data.structure import (
 AUTOTUNE = background.AUTOTUNE
 INFINITE = -1  # tf.data.INFINITE_CARDINALITY
 UNKNOWN = -2   # tf.data.UNKNOWN_CARDINALITY
-
-
-class Cardinality(int):
-    """The number of elements (or INFINITE / UNKNOWN); ``.numpy()`` as tf's scalar tensor."""
-
-    def numpy(self):
-        return np.int64(self)
-
-
-class TensorSpec:
-    """The shape and dtype of one leaf of an element (``None`` for an axis that varies)."""
-
-    def __init__(self, shape, dtype, name=None):
-        self.shape, self.dtype, self.name = tuple(shape), np.dtype(dtype), name
-
-    def __eq__(self, other):
-        return isinstance(other, TensorSpec) and (self.shape, self.dtype) == (other.shape, other.dtype)
-
-    def __hash__(self):
-        return hash((self.shape, self.dtype))
-
-    def __repr__(self):
-        return f"TensorSpec(shape={self.shape}, dtype={self.dtype.name}, name={self.name!r})"
 
 
 class Dataset:
@@ -86,6 +64,29 @@ class Dataset:
         """A dataset of one element: ``tensors`` itself."""
         element = normalize(tensors, "Dataset.from_tensors")
         return Dataset(lambda: iter((element,)), 1)
+
+    @staticmethod
+    def from_generator(generator, output_types=None, output_shapes=None, args=None, output_signature=None,
+                       name=None):
+        """Elements from ``generator(*args)``, called again for every pass. With
+        ``output_signature`` (TensorSpecs in the elements' structure), each leaf is cast to its
+        spec's dtype and its shape checked (None matches any size)."""
+        if not callable(generator):
+            raise TypeError(
+                f"Dataset.from_generator: `generator` must be a callable returning an iterator (e.g. "
+                f"the generator function itself, not a generator object); received {type(generator).__name__}.")
+        if output_signature is None and output_types is not None:
+            output_signature = signature_from(output_types, output_shapes)
+        call_args = tuple(args or ())
+
+        def generated():
+            for i, element in enumerate(generator(*call_args)):
+                if isinstance(element, list):
+                    element = tuple(element)
+                element = normalize(element, f"Dataset.from_generator: element {i}")
+                yield element if output_signature is None else conform(element, output_signature, i)
+
+        return Dataset(generated, UNKNOWN)
 
     @staticmethod
     def range(*args, dtype="int64", name=None):
