@@ -170,14 +170,15 @@ class Dataset:
             count = n
         else:
             count = n // size if drop_remainder else -(-n // size)
-        out = Dataset(lambda: batching.batched(iter(self), size, drop_remainder), count,
-                      varying_first_axis=not drop_remainder)
+        out = self._derived(lambda: batching.batched(iter(self), size, drop_remainder), count,
+                            varying_first_axis=not drop_remainder)
         out._batch_size = size  # what split_dataset rebatches with, as tf's BatchDataset
         return out
 
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""
-        return Dataset(lambda: batching.unbatched(iter(self)), UNKNOWN if self._cardinality != 0 else 0)
+        return self._derived(lambda: batching.unbatched(iter(self)), UNKNOWN if self._cardinality != 0 else 0,
+                             varying_first_axis=False)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
         """Randomize the order with a buffer of ``buffer_size`` elements: each output is drawn
@@ -342,9 +343,11 @@ class Dataset:
         size = {INFINITE: "infinite", UNKNOWN: "unknown"}.get(n, str(n))
         return f"<{type(self).__name__} cardinality={size}>"
 
-    def _derived(self, make_iterator, cardinality):
-        """A dataset built on this one, keeping what transformations do not change."""
-        out = Dataset(make_iterator, cardinality, self._varying_first_axis)
+    def _derived(self, make_iterator, cardinality, varying_first_axis=None):
+        """A dataset built on this one, keeping what transformations do not change (tf.data
+        drops ``class_names`` at the first transformation; we keep it)."""
+        varying = self._varying_first_axis if varying_first_axis is None else varying_first_axis
+        out = Dataset(make_iterator, cardinality, varying)
         if hasattr(self, "class_names"):
             out.class_names = self.class_names
         return out
