@@ -178,6 +178,14 @@ def test_functional_calls_are_written_as_keras_3_call_records(tmp_path):
     assert config["config"]["input_layers"] == [["tokens", 0, 0]]
 
 
+def test_ops_on_symbolic_tensors_are_refused_for_keras_and_nothing_is_written(tmp_path):
+    inp = keras.Input((3,))
+    model = keras.Model(inp, L.Dense(2)(inp) * 2.0)
+    with pytest.raises(ValueError, match="cannot be written for Keras.*keras.ops"):
+        model.save(tmp_path / "op.keras", keras_compatible=True)
+    assert not (tmp_path / "op.keras").exists()
+
+
 @pytest.mark.parametrize("name", KERAS3)
 def test_archive_written_here_has_the_same_weight_paths_as_keras(tmp_path, name):
     original = FIXTURES / f"k3_{name}.keras"

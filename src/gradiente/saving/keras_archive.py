@@ -106,6 +106,13 @@ def keras_model_config(model, include_optimizer=True):
     from gradiente.models.functional import Functional
     from gradiente.models.sequential import Sequential
 
+    for layer in model._flatten_layers():
+        if type(layer).__name__ == "OpLayer" and type(layer).__module__.startswith("gradiente."):
+            raise ValueError(
+                f"Model '{model.name}' cannot be written for Keras: layer '{layer.name}' applies "
+                f"keras.ops.{getattr(layer, 'op_name', '?')} to symbolic tensors, which Keras 3 "
+                "records in a form gradiente does not write. Use a layer (keras.layers.Add, "
+                "Concatenate, ...) in its place, or save in gradiente's format.")
     config = model_to_config(model)
     if isinstance(model, Functional) and not isinstance(model, Sequential):
         keras_call_records(model, config["config"])
