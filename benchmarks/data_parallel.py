@@ -8,7 +8,7 @@ MaxPooling2D -> Dense(10) on 28x28x1) and the lecture MLP (784-300-100-10). Each
 warm-up epoch and then ``--epochs`` timed ones (the median is kept). Printed per model:
 samples per second, the scaling efficiency t1 / t2 / 2, and the share of a 2-process step
 spent in the gradient Allreduce (including waiting for the slower process: on a loaded
-machine that wait dominates). Needs mpi4py and mpiexec (``pip install gradiente[mpi]``).
+machine that wait dominates), and the Allreduce of the gradient buffer alone (best of 50). Needs mpi4py and mpiexec (``pip install gradiente[mpi]``).
 """
 import argparse
 import json
@@ -67,9 +67,19 @@ def worker(model_name, samples, epochs):
         times.append(time.perf_counter() - start)
         shares.append(in_allreduce[0] / times[-1])
     replayed = getattr(net, "_compiled_step", None) is not None and any(net._compiled_step.replays.values())
+    # The Allreduce of one step's gradient buffer alone, best of 50: its cost when neither
+    # process waits for the other (what the step would pay on an idle machine).
+    buffer = np.zeros(sum(v.data.size for v in net.trainable_weights) + 2, dtype=np.float32)
+    alone = []
+    for _ in range(50 if comm.size > 1 else 0):
+        start = time.perf_counter()
+        allreduce(buffer)
+        alone.append(time.perf_counter() - start)
     if comm.rank == 0:
         print("RESULT " + json.dumps({"model": model_name, "procs": comm.size, "epoch_s": statistics.median(times),
-                                      "comm_share": statistics.median(shares), "replayed": bool(replayed)}),
+                                      "comm_share": statistics.median(shares), "replayed": bool(replayed),
+                                      "allreduce_alone_ms": 1e3 * min(alone) if alone else None,
+                                      "gradient_mb": buffer.nbytes / 1e6}),
               flush=True)
 
 
@@ -100,13 +110,14 @@ def main():
     print(f"global batch {BATCH}, {args.samples} samples, SGD, 1 BLAS thread per process, "
           f"{os.cpu_count()} CPUs visible, median of {args.epochs} epochs")
     print(f"{'model':<6}{'1 proc s/epoch':>16}{'2 procs s/epoch':>17}{'samples/s 1':>13}"
-          f"{'samples/s 2':>13}{'efficiency':>12}{'allreduce share':>17}")
+          f"{'samples/s 2':>13}{'efficiency':>12}{'allreduce share':>17}{'allreduce alone':>17}")
     for name in (["cnn", "mlp"] if args.model == "both" else [args.model]):
         one = launch(name, 1, args.samples, args.epochs)
         two = launch(name, 2, args.samples, args.epochs)
         t1, t2 = one["epoch_s"], two["epoch_s"]
         print(f"{name:<6}{t1:>16.3f}{t2:>17.3f}{args.samples / t1:>13.0f}{args.samples / t2:>13.0f}"
               f"{t1 / t2 / 2:>12.2f}{two['comm_share']:>16.0%}"
+              f"{two['allreduce_alone_ms']:>8.2f} ms/{two['gradient_mb']:.2f} MB"
               + ("" if one["replayed"] and two["replayed"] else "  (step not replayed!)"))
 
 
