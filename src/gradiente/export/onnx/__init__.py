@@ -4,7 +4,8 @@ Functional or Sequential model, layer by layer, with a dynamic ``batch`` axis.
 The converters live by layer family: ``core_layers`` (Dense, activations, Dropout and noise
 as identity, Embedding, Rescaling, Normalization), ``convolution``, ``pooling``,
 ``normalization``, ``reshaping``, ``merging``, ``recurrent``, ``attention`` (EinsumDense,
-MultiHeadAttention), ``wrappers`` (TimeDistributed, augmentation); ``graph`` is the builder and
+MultiHeadAttention), ``wrappers`` (TimeDistributed, augmentation), ``op_layers`` (keras.ops
+calls on KerasTensors); ``graph`` is the builder and
 ``model_graph`` the walk over the model's layer calls. Needs the ``onnx`` package.
 """
 import os
@@ -17,7 +18,7 @@ from gradiente.export.onnx.registry import UnsupportedLayerError
 __all__ = ["export_onnx", "build_onnx_model", "UnsupportedLayerError"]
 
 _FAMILIES = ("core_layers", "merging", "convolution", "pooling", "reshaping", "normalization", "recurrent",
-             "attention", "wrappers")
+             "attention", "wrappers", "op_layers")
 
 
 def _import_onnx():
