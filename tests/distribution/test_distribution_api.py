@@ -50,13 +50,14 @@ def test_array_shards_join_to_the_global_batches(shuffle):
 
 
 class _Comm:
-    """Process ``rank`` of ``size`` whose peers always still have batches."""
+    """Process ``rank`` of ``size``; one peer has a batch for ``peer_steps`` steps."""
 
-    def __init__(self, rank, size):
-        self.rank, self.size = rank, size
+    def __init__(self, rank, size, peer_steps=10**9):
+        self.rank, self.size, self.peer_steps, self.calls = rank, size, peer_steps, 0
 
     def allreduce_sum(self, array):
-        array[...] = 1
+        self.calls += 1
+        array += self.calls <= self.peer_steps
         return array
 
 
@@ -80,8 +81,40 @@ def test_pydataset_auto_shard_takes_every_nth_batch_and_pads_with_empty_steps():
     assert [xb[:, 0].tolist() for xb, _, _ in rank0.batches()] == [[0, 0], [2, 2], [4, 4]]
     own = ShardedIterable(IterableData(_Items(3)), _Comm(1, 2), auto_shard=False)
     assert [int(xb[0, 0]) for xb, _, _ in own.batches(steps=3)] == [0, 1, 2]
+    # A generator: every other item, and empty steps until the peer (items 0, 2, 4) is done.
+    generator = ShardedIterable(IterableData(_Items(5)[i] for i in range(5)), _Comm(1, 2, peer_steps=3),
+                                auto_shard=True)
+    assert [xb[:, 0].tolist() for xb, _, _ in generator.batches()] == [[1, 1], [3, 3], []]
     with pytest.raises(ValueError, match="fewer than the 4 processes"):
         ShardedIterable(IterableData(_Items(3)), _Comm(0, 4), auto_shard=True)
+
+
+class _PeerComm:
+    """A second process whose Allreduce contribution is ``other``."""
+
+    rank, size = 0, 2
+
+    def __init__(self, other):
+        self.other = other
+
+    def allreduce_sum(self, array):
+        array += self.other
+        return array
+
+
+def test_gradients_are_the_global_batch_mean():
+    from gradiente.distribution.sync import Replicas
+
+    variables = [keras.Variable(np.zeros((2, 2), np.float32)), keras.Variable(np.zeros(3, np.float32))]
+    mine = [np.full((2, 2), 1.0, np.float32), np.arange(3, dtype=np.float32)]  # mean over 3 rows
+    theirs = [np.full((2, 2), 4.0, np.float32), np.ones(3, np.float32)]        # mean over 1 row
+    # The peer sends rows x its gradients, its loss sum and its rows, as reduce packs them.
+    other = np.concatenate([theirs[0].ravel(), theirs[1], [0.5 * 1, 1]]).astype(np.float32)
+    replicas = Replicas(_PeerComm(other), dist.DataParallel())
+    grads, loss, rows = replicas.reduce(variables, [g * 3 for g in mine], 3, loss_sum=2.0 * 3)
+    assert rows == 4 and loss == pytest.approx((6.0 + 0.5) / 4)
+    for g, a, b in zip(grads, mine, theirs):
+        np.testing.assert_allclose(g, (3 * a + b) / 4, rtol=1e-6)
 
 
 def test_one_process_api():
