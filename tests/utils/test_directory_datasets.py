@@ -133,6 +133,14 @@ def test_bilinear_and_nearest_resize_match_tensorflow_s_rule(tmp_path):
             images, _ = next(iter(utils.image_dataset_from_directory(
                 tmp_path, image_size=size, interpolation=method, shuffle=False, verbose=False)))
             np.testing.assert_allclose(images[0], tf_resize_loop(pixels, size, method), atol=1e-3)
+    # The other methods come from keras.ops.image.resize, unrounded as tf.image.resize's.
+    images, _ = next(iter(utils.image_dataset_from_directory(
+        tmp_path, image_size=(5, 5), interpolation="bicubic", shuffle=False, verbose=False)))
+    from gradiente.ops.image import resize
+    np.testing.assert_allclose(images[0], resize(pixels.astype("float32"), (5, 5), interpolation="bicubic").data)
+    assert images.dtype == np.float32 and (images != np.round(images)).any()
+    with pytest.raises(ValueError, match="exists only in TensorFlow"):
+        utils.image_dataset_from_directory(tmp_path, interpolation="gaussian")
 
 
 def test_crop_and_pad_to_aspect_ratio(tmp_path):

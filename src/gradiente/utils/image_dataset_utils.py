@@ -42,6 +42,12 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         raise ValueError(
             f"Argument `interpolation` should be one of {image_loading.KERAS_INTERPOLATIONS}. "
             f"Received: interpolation={interpolation}")
+    from gradiente.ops.image_resize import INTERPOLATIONS
+
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(
+            f"interpolation={interpolation!r} exists only in TensorFlow's tf.image.resize; "
+            f"keras.ops.image.resize, which resizes here, offers {INTERPOLATIONS}.")
     if pad_to_aspect_ratio and crop_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     data_format = _data_format(data_format)
