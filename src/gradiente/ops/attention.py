@@ -43,7 +43,13 @@ def _logits(q, k, bias, mask, scale, is_causal):
     s = k.shape[1]
     # Scaling the queries costs a quarter of scaling the (T, S) logits when S = 4 H.
     qg, kt, _ = _grouped(q * np.asarray(scale, dtype=q.dtype), k, k)
-    logits = np.matmul(qg, kt).reshape(b, n, t, s)
+    if k.shape[2] == n:
+        # Computed as (S, T) blocks and viewed as (T, S): the softmax's max over S then runs
+        # across contiguous rows, ~2x faster in NumPy than along a short contiguous axis.
+        # (Grouped heads keep (G*T, S) blocks: their (S, G*T) ones would not view as (N, T, S).)
+        logits = np.matmul(kt.transpose(0, 1, 3, 2), qg.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)
+    else:
+        logits = np.matmul(qg, kt).reshape(b, n, t, s)
     if bias is not None:
         logits += bias
     keep = _keep(mask, is_causal, t, s)
@@ -115,7 +121,10 @@ def _(g, ans, needs, query, key, value, bias, mask, scale=1.0, is_causal=False, 
     if not (needs[0] or needs[1] or needs[3]):
         return None, None, gv, None, None
     # d logits = P * (dP - rowsum(dO * O)), the softmax VJP with rowsum(P * dP) = rowsum(dO * O).
-    dp = np.matmul(gs, vt.transpose(0, 1, 3, 2)).reshape(b, n, t, s)
+    if kh == n:  # in E's (S, T) memory order, so the products with E below run in step
+        dp = np.matmul(vt, gs.transpose(0, 1, 3, 2)).transpose(0, 1, 3, 2)
+    else:
+        dp = np.matmul(gs, vt.transpose(0, 1, 3, 2)).reshape(b, n, t, s)
     row_dot = np.einsum("btnd,btnd->bnt", g, ans)[..., None]
     dp -= row_dot * inv_l
     dp *= e
