@@ -38,6 +38,10 @@ def test_conv_variants(check_export, randomized, rng):
            layers.Conv1D(4, 2, groups=2, activation="softmax"))
     _check(check_export, randomized, rng, 2, layers.Conv2D(6, (3, 2), strides=(2, 1), groups=3,
                                                             activation="gelu"), channels=3)
+    # softmax reads the channels, also for channels_first layers
+    _check(check_export, randomized, rng, 2, layers.Conv2D(4, 2, activation="softmax", data_format="channels_first"),
+           layers.Conv2DTranspose(3, 2, activation="log_softmax", data_format="channels_first"),
+           data_format="channels_first")
 
 
 @pytest.mark.parametrize("rank", [1, 2, 3])

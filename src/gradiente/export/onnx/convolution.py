@@ -13,8 +13,8 @@ from gradiente.export.onnx.registry import array, converts, unsupported
 from gradiente.layers.convolutional import Conv, ConvTranspose, DepthwiseConv, SeparableConv
 from gradiente.ops import convolution as conv_ops
 
-# Activations that read a whole axis (the channels, in the user's layout): applied after the
-# layout is restored; the rest are elementwise and run in the channels-first layout.
+# Activations that read a whole axis (the channels): applied in the channels_last layout;
+# the rest are elementwise and run in ONNX's channels-first layout.
 _AXIS_ACTIVATIONS = ("softmax", "log_softmax", "glu")
 
 
@@ -56,8 +56,12 @@ def _finish(g, layer, y):
     """The layer's activation and the way back to its layout."""
     name = getattr(layer.activation, "__name__", "")
     if name in _AXIS_ACTIVATIONS:
-        y = from_channels_first(g, y, layer.rank, layer.data_format)
-        return act.apply(g, layer.activation, y, layer)
+        # The layers apply it channels_last (over the channels), whatever their data_format.
+        rank = layer.rank
+        y = act.apply(g, layer.activation, from_channels_first(g, y, rank, "channels_last"), layer)
+        if layer.data_format == "channels_first":
+            y = to_channels_first(g, y, rank, "channels_last")
+        return y
     y = act.apply(g, layer.activation, y, layer)
     return from_channels_first(g, y, layer.rank, layer.data_format)
 
