@@ -99,6 +99,11 @@ def embedding(g, layer, ins, outs):
         idx = g.op("Cast", [ids.name], to=7)
     else:
         idx = ids.name
+    # ONNX's Gather reads a negative id from the end; gradiente refuses it. Sent out of range,
+    # it makes ONNX Runtime fail as well instead of returning another row.
+    itype = np.int64 if ids.dtype.kind == "f" else ids.dtype
+    negative = g.op("Less", [idx, g.scalar(0, itype)])
+    idx = g.op("Where", [negative, g.scalar(layer.input_dim, itype), idx])
     return g.op("Gather", [g.const(array(layer.embeddings), "embeddings"), idx], axis=0)
 
 
