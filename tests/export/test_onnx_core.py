@@ -66,6 +66,9 @@ def test_embedding(dtype, check_export, randomized, rng):
     # A negative id is refused, as gradiente refuses it, not read from the end of the table.
     with pytest.raises(Exception, match="out of"):
         session.run(None, {session.get_inputs()[0].name: np.full((1, 5), -1).astype(dtype)})
+    if dtype == "float32":
+        with pytest.raises(Exception, match="out of"):
+            session.run(None, {session.get_inputs()[0].name: np.full((1, 5), 2.5, "float32")})
 
 
 def test_masked_embedding_into_dense_passes(check_export, randomized, rng):

@@ -94,16 +94,15 @@ def identity(g, layer, ins, outs):
 @converts(Embedding)
 def embedding(g, layer, ins, outs):
     (ids,) = ins
-    if ids.dtype.kind == "f":
-        # gradiente casts integral float ids inside the lookup; ONNX Gather wants integers.
-        idx = g.op("Cast", [ids.name], to=7)
-    else:
-        idx = ids.name
-    # ONNX's Gather reads a negative id from the end; gradiente refuses it. Sent out of range,
-    # it makes ONNX Runtime fail as well instead of returning another row.
+    # gradiente refuses negative and non-integral ids; ONNX's Gather would read a negative id
+    # from the end of the table and a Cast would truncate 2.5. Such ids are sent out of range,
+    # so ONNX Runtime fails on them too instead of returning another row.
     itype = np.int64 if ids.dtype.kind == "f" else ids.dtype
-    negative = g.op("Less", [idx, g.scalar(0, itype)])
-    idx = g.op("Where", [negative, g.scalar(layer.input_dim, itype), idx])
+    idx = g.op("Cast", [ids.name], to=7) if ids.dtype.kind == "f" else ids.name
+    bad = g.op("Less", [idx, g.scalar(0, itype)])
+    if ids.dtype.kind == "f":
+        bad = g.op("Or", [bad, g.op("Not", [g.op("Equal", [g.op("Floor", [ids.name]), ids.name])])])
+    idx = g.op("Where", [bad, g.scalar(layer.input_dim, itype), idx])
     return g.op("Gather", [g.const(array(layer.embeddings), "embeddings"), idx], axis=0)
 
 
