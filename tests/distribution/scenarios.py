@@ -1,7 +1,7 @@
 """Training scenarios run by tests/distribution/test_distribution_mpi.py: once as one plain process (the
 reference) and once under ``mpiexec -n 2``; each process writes its results to OUT.
 
-    python scenarios.py OUT MODE      MODE: all | kill | resume | raise
+    python scenarios.py OUT MODE      MODE: all | kill | resume | raise | stall
 """
 import hashlib
 import json
@@ -229,6 +229,17 @@ def bad_shard():
     model.fit(x, y, batch_size=32, epochs=1, verbose=0)
 
 
+def stall():
+    if RANK == SIZE - 1:
+        import time
+
+        time.sleep(600)  # never reaches fit: the others must not wait forever
+    x, y = data(64, (20,), 10, 13)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+
+
 if MODE == "all":
     for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, mismatch, backup):
         scenario()
@@ -240,3 +251,5 @@ elif MODE == "resume":
     backup()
 elif MODE == "raise":
     bad_shard()
+elif MODE == "stall":
+    stall()

