@@ -166,6 +166,11 @@ def test_labels_given_as_a_list(tmp_path):
     assert ds.class_names == ["4", "5", "6", "7", "8", "9", "10"]  # sorted as numbers, then str
     assert ds.file_paths[0].endswith(os.path.join(".hidden", "x.png"))
     assert next(iter(ds))[1].tolist() == [4, 5, 6, 7, 8, 9, 10]
+    with pytest.raises(ValueError, match="one-hot encodes integer labels 0..6.*from 4 to 10"):
+        utils.image_dataset_from_directory(tmp_path, labels=[4, 5, 6, 7, 8, 9, 10], label_mode="categorical")
+    onehot = utils.image_dataset_from_directory(tmp_path, labels=[0, 1, 2, 0, 1, 2, 0], label_mode="categorical",
+                                                image_size=(2, 2), shuffle=False, verbose=False)
+    np.testing.assert_array_equal(next(iter(onehot))[1][:3], np.eye(3))
     with pytest.raises(ValueError, match="len\\(labels\\) is 2 while we found 7 files"):
         utils.image_dataset_from_directory(tmp_path, labels=[0, 1], verbose=False)
     with pytest.raises(ValueError, match="list/tuple of integer labels"):

@@ -144,6 +144,22 @@ def training_or_validation_split(samples, labels, validation_split, subset, verb
     return samples[num_train:], None if labels is None else labels[num_train:]
 
 
+def check_label_values(labels, label_mode, class_names):
+    """Keras's one-hot of a label outside [0, num_classes) is silently all zeros: refuse it."""
+    if label_mode == "binary" and len(class_names) != 2:
+        raise ValueError(
+            f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: '
+            f"class_names={class_names}")
+    if label_mode != "categorical" or labels is None or not len(labels):
+        return
+    low, high = labels.min(), labels.max()
+    if labels.dtype.kind == "f" or low < 0 or high >= len(class_names):
+        raise ValueError(
+            f'label_mode="categorical" one-hot encodes integer labels 0..{len(class_names) - 1} (one per '
+            f"distinct label), but the labels run from {low} to {high}. Number the classes from 0, or "
+            f'use label_mode="int".')
+
+
 def encode_labels(labels, label_mode, num_classes):
     """A batch of int labels as Keras's label_mode gives them: int32 ``(b,)``, binary float32
     ``(b, 1)``, categorical float32 one-hot ``(b, num_classes)``."""

@@ -60,8 +60,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     paths, label_array, names = dataset_utils.index_directory(
         directory, labels, ALLOWLIST_FORMATS, class_names=class_names, shuffle=shuffle, seed=seed,
         follow_links=follow_links, verbose=verbose)
-    if label_mode == "binary" and len(names) != 2:
-        raise ValueError(f'When passing `label_mode="binary"`, there must be exactly 2 class_names. Received: class_names={names}')
+    dataset_utils.check_label_values(label_array, label_mode, names)
     loader = _BatchLoader(image_size, color_mode, interpolation, crop_to_aspect_ratio,
                           pad_to_aspect_ratio, data_format, label_mode, len(names) if names else 0)
     subsets = ("training", "validation") if subset == "both" else (subset,)
