@@ -58,3 +58,12 @@ def test_errors_and_config():
     assert config["salt"] == [5, 5]
     clone = layers.Hashing.from_config(config)
     assert _bins(clone, LETTERS) == _bins(layer, LETTERS)
+
+
+def test_bytes_are_hashed_as_they_are():
+    raw = [b"\xff\xfe", "é".encode("utf-8"), "plain"]
+    expected = [farmhash.fingerprint64(b"\xff\xfe") % 9, farmhash.fingerprint64("é".encode()) % 9,
+                farmhash.fingerprint64(b"plain") % 9]
+    assert _bins(layers.Hashing(num_bins=9), np.array(raw, dtype=object)) == expected
+    with pytest.raises(TypeError, match="takes strings"):
+        layers.Hashing(num_bins=9)(np.array([b"a", 3.5], dtype=object))

@@ -163,3 +163,15 @@ def test_config_round_trip_keeps_the_adapted_vocabulary_and_weights():
     np.testing.assert_array_equal(clone([["c", "q"]]).numpy(), layer([["c", "q"]]).numpy())
     restored = keras.layers.deserialize(keras.layers.serialize(layer))
     assert restored.get_vocabulary() == layer.get_vocabulary()
+
+
+def test_bytes_inputs_are_decoded_with_the_layers_encoding():
+    layer = layers.StringLookup(vocabulary=["é"], encoding="latin-1")
+    assert _out(layer, np.array(["é".encode("latin-1"), b"x"], dtype=object)) == [1, 0]
+    assert layer.get_config()["encoding"] == "latin-1"
+
+
+def test_a_nested_lookup_advances_the_name_counter_as_in_keras():
+    keras.backend.clear_session()
+    layers.TextVectorization()
+    assert layers.StringLookup().name == "string_lookup_1"

@@ -117,3 +117,35 @@ def test_lookup_in_front_of_a_dense_model_fits_and_gets_no_gradient():
     lookup = model.layers[0]
     assert lookup.trainable_weights == [] and not lookup.traceable  # fit runs this step eagerly
     assert lookup([[1, 2, 3]]).numpy().sum() == 3  # eagerly, on a plain list
+
+
+def test_adapt_and_fit_from_a_dataset_of_string_batches():
+    from gradiente.data import Dataset
+
+    x, y = _reviews(64, 2)
+    ds = Dataset.from_tensor_slices((x[:, 0], y.astype("float32"))).batch(16)
+    vectorize = layers.TextVectorization(output_sequence_length=6)
+    vectorize.adapt(ds.map(lambda text, label: text))  # Keras's idiom for labelled datasets
+    direct = layers.TextVectorization(output_sequence_length=6)
+    direct.adapt(x[:, 0])
+    assert vectorize.get_vocabulary() == direct.get_vocabulary()
+    inputs = keras.Input(shape=(1,), dtype="string")
+    h = layers.GlobalAveragePooling1D()(layers.Embedding(vectorize.vocabulary_size(), 4)(vectorize(inputs)))
+    model = keras.Model(inputs, layers.Dense(1)(h))
+    model.compile("adam", "mse")
+    history = model.fit(ds, epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+
+
+@keras.saving.register_keras_serializable(package="test_text_category_models")
+def _shout(strings):
+    return np.char.upper(strings)
+
+
+def test_a_registered_standardize_function_saves_and_loads(tmp_path):
+    vectorize = layers.TextVectorization(standardize=_shout, vocabulary=["A", "B"])
+    inputs = keras.Input(shape=(1,), dtype="string")
+    model = keras.Model(inputs, vectorize(inputs))
+    model.save(tmp_path / "shout.keras")
+    loaded = keras.models.load_model(tmp_path / "shout.keras")
+    assert loaded.predict(np.array([["a b c"]]), verbose=0).tolist() == [[2, 3, 1]]

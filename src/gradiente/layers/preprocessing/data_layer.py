@@ -46,13 +46,14 @@ def as_array(value, layer=None):
                          "an array, or lists of equal length.") from None
 
 
-def string_list(array, where):
-    """The elements of a string array (str, bytes or object dtype) as a flat list of str."""
+def string_list(array, where, encoding="utf-8"):
+    """The elements of a string array (str, bytes or object dtype) as a flat list of str;
+    bytes are decoded with ``encoding``."""
     kind = array.dtype.kind
     if kind == "U":
         return array.ravel().tolist()
     if kind == "S":
-        return [s.decode("utf-8") for s in array.ravel().tolist()]
+        return [s.decode(encoding) for s in array.ravel().tolist()]
     if kind == "O":
         items = array.ravel().tolist()
         if all(type(s) is str for s in items):
@@ -60,7 +61,7 @@ def string_list(array, where):
         out = []
         for s in items:
             if isinstance(s, bytes):
-                s = s.decode("utf-8")
+                s = s.decode(encoding)
             elif not isinstance(s, str):
                 raise TypeError(f"{where} takes strings, but its input holds {type(s).__name__} {s!r}.")
             out.append(s)

@@ -70,7 +70,7 @@ class Hashing(DataLayer):
         elif array.dtype.kind in "iu":
             data = [str(v).encode() for v in array.ravel().astype(np.int64).tolist()]
         else:
-            data = [s.encode("utf-8") for s in string_list(array, where)]
+            data = _as_bytes(array, where)
         hashed = fingerprint64(data) if self.salt is None else siphash24(data, self.salt)
         out = (hashed % np.uint64(bins)).astype(np.int64)
         if mask is not None:
@@ -87,3 +87,13 @@ class Hashing(DataLayer):
         config.update(num_bins=self.num_bins, salt=self.salt, mask_value=self.mask_value,
                       output_mode=self.output_mode, sparse=False)
         return config
+
+
+def _as_bytes(array, where):
+    """Each element's bytes: str as UTF-8, bytes as they are (TensorFlow hashes raw bytes)."""
+    if array.dtype.kind == "S":
+        return array.ravel().tolist()
+    if array.dtype.kind == "O" and any(isinstance(v, bytes) for v in array.ravel().tolist()):
+        return [v if isinstance(v, bytes) else string_list(np.array([v], dtype=object), where)[0].encode("utf-8")
+                for v in array.ravel().tolist()]
+    return [s.encode("utf-8") for s in string_list(array, where)]

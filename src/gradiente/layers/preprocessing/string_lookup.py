@@ -31,7 +31,7 @@ class StringLookup(IndexLookup):
                          **kwargs)
 
     def _tokens_of(self, array):
-        return string_list(array, f"StringLookup '{self.name}'")
+        return string_list(array, f"StringLookup '{self.name}'", self.encoding)
 
     def _token_strings(self, tokens):
         return [t.encode("utf-8") for t in tokens]

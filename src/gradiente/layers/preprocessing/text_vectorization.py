@@ -157,7 +157,7 @@ class TextVectorization(DataLayer):
                 raise ValueError(f"{where}: to split strings, the input must have rank 1 or a last axis of "
                                  f"size 1. Received shape {array.shape}.")
             array = array[..., 0]
-        return string_list(array, where)
+        return string_list(array, where, self._encoding)
 
     def _preprocess(self, array):
         """(token rows, None) when splitting, else (None, standardized string array)."""
