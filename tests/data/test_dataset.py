@@ -237,3 +237,25 @@ def test_from_generator_is_called_again_each_pass_and_checks_its_signature():
         list(Dataset.from_generator(gen, args=(1,), output_signature=TensorSpec((None,), "float32")))
     with pytest.raises(TypeError, match="callable"):
         Dataset.from_generator(gen(3))
+
+
+def test_padded_batch_against_a_loop():
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(1, 9, rng.integers(1, 6)) for _ in range(7)]
+    words = ["a", "bb", "ccc", "d", "ee", "f", "g"]
+    ds = Dataset.from_generator(lambda: iter([(s, w) for s, w in zip(seqs, words)]))
+    batches = list(ds.padded_batch(3, padding_values=(-1, "<pad>")))
+    assert [len(b[0]) for b in batches] == [3, 3, 1]
+    for b, start in zip(batches, (0, 3, 6)):
+        group = seqs[start:start + 3]
+        width = max(len(s) for s in group)
+        want = [list(s) + [-1] * (width - len(s)) for s in group]
+        assert b[0].tolist() == want
+        assert b[1].tolist() == words[start:start + 3]  # scalars: nothing to pad
+    fixed = list(Dataset.from_generator(lambda: iter(seqs)).padded_batch(4, padded_shapes=(6,), drop_remainder=True))
+    assert len(fixed) == 1 and fixed[0].shape == (4, 6) and fixed[0][0].tolist() == list(seqs[0]) + [0] * (6 - len(seqs[0]))
+    with pytest.raises(ValueError, match=r"do not fit padded shape \(2,\)"):
+        list(Dataset.from_generator(lambda: iter(seqs)).padded_batch(2, padded_shapes=[2]))
+    with pytest.raises(TypeError, match="must follow the elements' structure"):
+        list(ds.padded_batch(2, padded_shapes={"x": [None]}))
+    assert len(Dataset.range(7).padded_batch(3)) == 3

@@ -175,6 +175,18 @@ class Dataset:
         out._batch_size = size  # what split_dataset rebatches with, as tf's BatchDataset
         return out
 
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False,
+                     name=None):
+        """As ``batch``, for elements whose leaves differ in size: each leaf is padded at the end
+        of each axis to ``padded_shapes`` (None or -1: the batch's largest; default all None)
+        with ``padding_values`` (default 0, or "" for strings)."""
+        size = _positive_int(batch_size, "padded_batch", "batch_size", allow_autotune=False)
+        n = self._cardinality
+        count = n if n < 0 else (n // size if drop_remainder else -(-n // size))
+        return self._derived(
+            lambda: batching.padded_batched(iter(self), size, drop_remainder, padded_shapes, padding_values),
+            count, varying_first_axis=not drop_remainder)
+
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""
         return self._derived(lambda: batching.unbatched(iter(self)), UNKNOWN if self._cardinality != 0 else 0,
