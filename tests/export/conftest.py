@@ -39,8 +39,11 @@ def check_export(tmp_path):
             expected = _predict(model, batch)
             got = session.run(None, dict(zip(names, batch)))
             assert len(got) == len(expected)
-            for e, r in zip(expected, got):
+            for e, r, declared in zip(expected, got, proto.graph.output):
                 assert r.shape == e.shape and r.dtype == e.dtype
+                dims = declared.type.tensor_type.shape.dim
+                assert len(dims) == r.ndim and dims[0].dim_param == "batch"
+                assert all(d.dim_value in (0, n) for d, n in zip(dims[1:], r.shape[1:]))
                 scale = max(1.0, float(np.abs(e).max(initial=0.0)))
                 np.testing.assert_allclose(r, e, rtol=tol, atol=tol * scale)
         return session

@@ -114,6 +114,7 @@ def build_onnx_model(model, input_signature=None, opset_version=None):
     for value, name in zip(outs, model.output_names):
         g.add_output(value.name, name, value.shape, value.dtype)
     proto = g.to_model(model.name, doc=f"gradiente model '{model.name}'")
+    proto = onnx.shape_inference.infer_shapes(proto, strict_mode=True)
     onnx.checker.check_model(proto, full_check=True)
     return proto
 

@@ -111,8 +111,10 @@ class OnnxGraph:
         return self.op("Reshape", [x, self.ints(shape)])
 
     # --- inputs and outputs ---------------------------------------------------------------
-    def _value_info(self, name, shape, dtype):
-        dims = ["batch" if i == 0 and d is None else d for i, d in enumerate(shape)]
+    def _value_info(self, name, shape, dtype, sizes=True):
+        """``sizes=False`` declares the rank and the batch axis only: ONNX's shape inference
+        then fills in the other sizes from what the graph computes."""
+        dims = ["batch" if i == 0 else (d if sizes else None) for i, d in enumerate(shape)]
         elem = self.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
         return self.onnx.helper.make_tensor_value_info(name, elem, dims)
 
@@ -124,13 +126,15 @@ class OnnxGraph:
     def add_output(self, value, name, shape, dtype):
         """Expose ``value`` as a graph output called ``name`` (through an Identity, so an
         output can also be an input or another output)."""
+        # Output sizes come from ONNX's inference, not from the symbolic shapes, which can be
+        # wrong (Keras's Activation keeps its input's shape even for glu, which halves an axis).
         if value == name and name not in {o.name for o in self.outputs}:
-            self.outputs.append(self._value_info(name, shape, dtype))  # an input given back as is
+            self.outputs.append(self._value_info(name, shape, dtype, sizes=False))  # an input given back
             return name
         name = self.unique(name)
         self.nodes.append(self.onnx.helper.make_node("Identity", [value], [name],
                                                      name=self.unique(name + "/Identity_node")))
-        self.outputs.append(self._value_info(name, shape, dtype))
+        self.outputs.append(self._value_info(name, shape, dtype, sizes=False))
         return name
 
     # --- the model ------------------------------------------------------------------------
