@@ -1,5 +1,9 @@
 """Dense: ``activation(inputs @ kernel + bias)`` on the last axis, for inputs of any rank ≥ 2,
 with Keras 3's low-rank adaptation (LoRA) of the kernel."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from gradiente import activations, constraints, initializers, ops, regularizers
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
@@ -8,6 +12,9 @@ from gradiente.layers.lora import LoraKernel
 # call only ever sees real Tensors (graphs call it on placeholders), and this is the hottest
 # call of a one-sample predict.
 from gradiente.ops.neural import dense as _dense
+
+if TYPE_CHECKING:
+    from gradiente.hints import ActivationArg, ConstraintArg, InitializerArg, RegularizerArg
 
 
 class Dense(LoraKernel, Layer):
@@ -21,10 +28,12 @@ class Dense(LoraKernel, Layer):
     traceable = True  # call is ops on inputs and weights only: fit may replay it
     supports_masking = True  # acts on the last axis only, so time-step masks stay valid
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, lora_alpha=None, **kwargs):
+    def __init__(self, units: int, activation: ActivationArg = None, use_bias: bool = True,
+                 kernel_initializer: InitializerArg = "glorot_uniform", bias_initializer: InitializerArg = "zeros",
+                 kernel_regularizer: RegularizerArg = None, bias_regularizer: RegularizerArg = None,
+                 activity_regularizer: RegularizerArg = None, kernel_constraint: ConstraintArg = None,
+                 bias_constraint: ConstraintArg = None, lora_rank: int | None = None,
+                 lora_alpha: float | None = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
             raise ValueError(

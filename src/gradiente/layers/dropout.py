@@ -1,10 +1,17 @@
 """Dropout: during training, zero each input with probability ``rate`` and scale the rest
 by 1 / (1 − rate) ("inverted dropout"), so the expected value is unchanged and inference
 needs no rescaling. Outside training it is the identity."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gradiente import backend, ops
 from gradiente.layers.layer import Layer
+
+if TYPE_CHECKING:
+    from gradiente.hints import Shape
 
 
 class Dropout(Layer):
@@ -18,7 +25,7 @@ class Dropout(Layer):
     supports_masking = True
     _builds_at_init = True
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Shape | None = None, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not 0 <= rate < 1:
             raise ValueError(

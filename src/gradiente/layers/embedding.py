@@ -1,4 +1,8 @@
 """Embedding: integer ids (batch, ...) -> learned vectors (batch, ..., output_dim)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import warnings
 
 import numpy as np
@@ -6,6 +10,9 @@ import numpy as np
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.layer import Layer
 from gradiente.ops.primitive import primitive
+
+if TYPE_CHECKING:
+    from gradiente.hints import ConstraintArg, InitializerArg, RegularizerArg
 
 
 def _check_ids(ids, input_dim, layer_name):
@@ -56,9 +63,9 @@ class Embedding(Layer):
 
     keeps_integer_inputs = True
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 activity_regularizer=None, **kwargs):
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: InitializerArg = "uniform",
+                 embeddings_regularizer: RegularizerArg = None, embeddings_constraint: ConstraintArg = None,
+                 mask_zero: bool = False, activity_regularizer: RegularizerArg = None, **kwargs: Any) -> None:
         input_length = kwargs.pop("input_length", None)
         if input_length is not None:
             warnings.warn(

@@ -1,8 +1,15 @@
 """InputLayer and ``Input``: the entry points of a Functional model."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from gradiente import backend
 from gradiente.layers.layer import Layer
 from gradiente.layers.node import KerasTensor, Node
 from gradiente.utils import naming
+
+if TYPE_CHECKING:
+    from gradiente.hints import Shape
 
 
 class InputLayer(Layer):
@@ -50,7 +57,8 @@ def _as_shape(shape):
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None, sparse=False, tensor=None):
+def Input(shape: Shape | None = None, batch_size: int | None = None, dtype: Any = None, name: str | None = None,
+          batch_shape: Shape | None = None, sparse: bool = False, tensor: Any = None) -> KerasTensor:
     """A symbolic input tensor of shape ``(batch_size, *shape)`` for the Functional API.
 
     >>> x = Input(shape=(8,))

@@ -3,11 +3,18 @@
 A mixin of ``Layer`` (layers/layer.py), which finds the sublayers and attribute Variables
 these lists walk.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gradiente import backend, initializers
 from gradiente.autodiff.tensor import Variable
 from gradiente.layers.name_scope import weight_path
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class LayerWeights:
@@ -73,11 +80,11 @@ class LayerWeights:
 
     non_trainable_variables = non_trainable_weights
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """The weights' values as NumPy arrays (copies), in ``weights`` order."""
         return [v.data.copy() for v in self.weights]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Any]) -> None:
         """Set every weight from a list of arrays, in ``weights`` order; shapes are checked."""
         params = self.weights
         weights = list(weights)
@@ -98,7 +105,7 @@ class LayerWeights:
         for v, w in zip(params, arrays):
             v.assign(w)
 
-    def count_params(self):
+    def count_params(self) -> int:
         if not self.built:
             raise ValueError(
                 f"You tried to call `count_params` on layer '{self.name}', but the layer isn't "

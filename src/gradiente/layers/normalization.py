@@ -7,6 +7,10 @@ with ``rms_scaling``) computes ``gamma · x / sqrt(mean(x²) + epsilon)``. The t
 gradient are one fused primitive, ``ops.normalization.normalize``: composing it from ops
 would cost about ten tape records and as many passes over the activations.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gradiente import backend, constraints, initializers, ops, regularizers, replica_context
@@ -15,6 +19,11 @@ from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.normalization import normalize, rms_normalize
 from gradiente.ops.synchronized_normalization import synchronized_normalize
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from gradiente.hints import ConstraintArg, InitializerArg, RegularizerArg
 
 
 def _axes_list(axis, owner):
@@ -138,10 +147,12 @@ class BatchNormalization(_Normalization):
     inference mode, as in Keras.
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
-                 moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
-                 beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+    def __init__(self, axis: int | Sequence[int] = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer: InitializerArg = "zeros",
+                 gamma_initializer: InitializerArg = "ones", moving_mean_initializer: InitializerArg = "zeros",
+                 moving_variance_initializer: InitializerArg = "ones", beta_regularizer: RegularizerArg = None,
+                 gamma_regularizer: RegularizerArg = None, beta_constraint: ConstraintArg = None,
+                 gamma_constraint: ConstraintArg = None, synchronized: bool = False, **kwargs: Any) -> None:
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         if not 0.0 <= float(momentum) <= 1.0:
@@ -243,9 +254,11 @@ class LayerNormalization(_Normalization):
     (no mean is taken) and multiplied by gamma, the only weight, as in Keras.
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
-                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
+    def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, rms_scaling: bool = False, beta_initializer: InitializerArg = "zeros",
+                 gamma_initializer: InitializerArg = "ones", beta_regularizer: RegularizerArg = None,
+                 gamma_regularizer: RegularizerArg = None, beta_constraint: ConstraintArg = None,
+                 gamma_constraint: ConstraintArg = None, **kwargs: Any) -> None:
         super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                          beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
         self.rms_scaling = bool(rms_scaling)

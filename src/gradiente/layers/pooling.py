@@ -1,6 +1,10 @@
 """Pooling layers: max/average over sliding windows, and global max/average over all
 spatial positions. channels_last (batch, *spatial, channels) unless data_format says otherwise.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gradiente import ops
@@ -9,6 +13,9 @@ from gradiente.layers.convolutional import (
 )
 from gradiente.layers.layer import Layer
 from gradiente.ops import convolution as conv_ops
+
+if TYPE_CHECKING:
+    from gradiente.hints import IntOrTuple
 
 
 class Pooling(Layer):
@@ -20,7 +27,8 @@ class Pooling(Layer):
     rank = None
     _primitive = None
 
-    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(self, pool_size: IntOrTuple = 2, strides: IntOrTuple | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
         # An int pool_size (the default, 2) is that size along every spatial axis: the 1D, 2D
         # and 3D layers share this default.
         super().__init__(**kwargs)
@@ -123,7 +131,7 @@ class GlobalPooling(Layer):
     rank = None
     _reduce = None
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, type(self).__name__)
         self.keepdims = bool(keepdims)

@@ -2,6 +2,10 @@
 
 None has weights; each keeps the batch axis and rearranges the others.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import math
 
 from gradiente import backend, ops
@@ -28,7 +32,7 @@ class Flatten(Layer):
     """
     traceable = True  # call is ops on inputs and weights only: fit may replay it
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         data_format = data_format or backend.image_data_format()
         if data_format not in ("channels_last", "channels_first"):

@@ -15,6 +15,10 @@ Three ways to make one, as in Keras::
 when it is given inputs and outputs. A subclass given them (``CustomModel(inputs,
 outputs)``) is made a Functional subclass by ``Model.__init__``, as Keras 3 does.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gradiente import replica_context
@@ -26,6 +30,10 @@ from gradiente.layers.node import is_symbolic
 from gradiente.models.trainer import Trainer
 from gradiente.utils import naming
 from gradiente.utils.nest import map_structure
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Sequence
 
 _NOT_BUILT_HINT = (
     "Build it by calling it on data (model(x) or model.fit(...)), by calling "
@@ -182,8 +190,9 @@ class Model(Trainer, Layer):
             )
         raise ValueError("get_layer() needs a layer `name=` or `index=`.")
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False):
+    def summary(self, line_length: int | None = None, positions: Sequence[float] | None = None,
+                print_fn: Callable[..., Any] | None = None, expand_nested: bool = False,
+                show_trainable: bool = False) -> None:
         """Print the table of layers, output shapes and parameter counts (tf.keras 2 layout).
 
         ``print_fn`` (default ``print``) is called once per line.
@@ -220,7 +229,8 @@ class Model(Trainer, Layer):
 
         return reduce_model(self)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True, keras_compatible=False):
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True,
+             keras_compatible: bool = False) -> None:
         """Write the whole model (``.keras``): architecture, weights, compile arguments and
         optimizer state, atomically. In a data-parallel run only process 0 writes.
         ``keras_compatible=True``: Keras 3's own archive (needs h5py), which Keras loads."""
@@ -231,7 +241,7 @@ class Model(Trainer, Layer):
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
                    keras_compatible=keras_compatible)
 
-    def save_weights(self, filepath, overwrite=True):
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """Write ``self.weights`` to ``filepath`` (``.weights.npz``), atomically; in a
         data-parallel run only process 0 writes."""
         from gradiente.saving import save_weights
@@ -240,7 +250,7 @@ class Model(Trainer, Layer):
             return
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch=False):
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False) -> None:
         """Set the weights from ``save_weights``'s file (or a ``.keras`` file), by order."""
         from gradiente.saving import load_weights
 

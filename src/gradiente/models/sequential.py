@@ -4,6 +4,10 @@ Once the input shape is known (an ``Input`` first, a first layer given ``input_s
 ``build(input_shape)``, or the first call on data) the stack is built as a Functional graph,
 one node per layer, and runs through Functional's precomputed plan.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from gradiente.layers.input_layer import InputLayer
 from gradiente.layers.layer import Layer
 from gradiente.layers.name_scope import layer_scope
@@ -11,6 +15,9 @@ from gradiente.layers.node import KerasTensor
 from gradiente.models.functional import Functional, deserialize_layer
 from gradiente.models.model import Model, _NOT_BUILT_HINT, _as_shapes
 from gradiente.utils.nest import flatten
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class Sequential(Functional):
@@ -20,7 +27,8 @@ class Sequential(Functional):
     stack. Without an input shape the model is built on its first call.
     """
 
-    def __init__(self, layers=None, name=None, trainable=True, **kwargs):
+    def __init__(self, layers: Sequence[Layer | KerasTensor] | Layer | None = None, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any) -> None:
         # Functional.__init__ needs a graph; a Sequential may not have one yet.
         Model.__init__(self, name=name, trainable=trainable, **kwargs)
         self._input_layer = None
@@ -49,7 +57,7 @@ class Sequential(Functional):
         return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
 
     # --- changing the stack -------------------------------------------------------------
-    def add(self, layer):
+    def add(self, layer: Layer | KerasTensor) -> None:
         """Append ``layer`` (or start the model with an ``Input(...)`` tensor/InputLayer)."""
         if isinstance(layer, KerasTensor):
             origin = layer._keras_history[0] if layer._keras_history else None

@@ -7,6 +7,10 @@ distiller's ``compute_loss``); the loops in ``models/training.py`` then call the
 every batch. When none is overridden, ``fit`` runs the same computation through its faster
 traced-and-replayed step, which updates the same metric objects.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import inspect
 import warnings
 
@@ -19,6 +23,11 @@ from gradiente.metrics.metric import Metric
 from gradiente.metrics.reduction import Mean
 from gradiente.models.compile_utils import CompileLoss, CompileMetrics
 from gradiente.utils.data import batch_size_of, unpack_x_y_sample_weight
+
+if TYPE_CHECKING:
+    from gradiente.callbacks.callback import Callback
+    from gradiente.callbacks.history import History
+    from gradiente.hints import LossArg, MetricsArg, OptimizerArg, Verbose
 
 # Attributes that hold compile's own trackers: ``metrics`` lists them in Keras's order,
 # not as attributes of the model.
@@ -51,9 +60,10 @@ class Trainer:
     _loss_tracker = None
 
     # --- compile ----------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
-                jit_compile="auto", auto_scale_loss=True, **kwargs):
+    def compile(self, optimizer: OptimizerArg = "rmsprop", loss: LossArg = None, loss_weights: Any = None,
+                metrics: MetricsArg = None, weighted_metrics: MetricsArg = None, run_eagerly: bool = False,
+                steps_per_execution: int = 1, jit_compile: bool | str = "auto", auto_scale_loss: bool = True,
+                **kwargs: Any) -> None:
         """Configure the model for training (Keras's ``Model.compile``)."""
         from gradiente.models import training
 
@@ -234,35 +244,58 @@ class Trainer:
 
     # --- the loops (models/training.py) -----------------------------------------------
     # Through replica_context.run: on a multi-process run an error ends every process.
-    def fit(self, *args, **kwargs):
+    # Keras's signatures, spelled out for type checkers and IDEs; x, y and sample_weight take
+    # arrays, Tensors, lists/dicts of them, a generator, a PyDataset or a dataset, so Any.
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: Verbose = "auto", callbacks: list[Callback] | None = None, validation_split: float = 0.0,
+            validation_data: Any = None, shuffle: bool | str = True, class_weight: dict[int, float] | None = None,
+            sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_steps: int | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
+        """Train on data; the History's ``history`` has one value per epoch for each metric."""
         from gradiente.models import training
 
-        return replica_context.run(training.fit, self, *args, **kwargs)
+        return replica_context.run(
+            training.fit, self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
-    def evaluate(self, *args, **kwargs):
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Verbose = "auto",
+                 sample_weight: Any = None, steps: int | None = None, callbacks: list[Callback] | None = None,
+                 return_dict: bool = False) -> Any:
+        """The loss, or [loss, *metrics] in ``metrics_names`` order, or a dict with ``return_dict``."""
         from gradiente.models import evaluation
 
-        return replica_context.run(evaluation.evaluate, self, *args, **kwargs)
+        return replica_context.run(
+            evaluation.evaluate, self, x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
+            steps=steps, callbacks=callbacks, return_dict=return_dict)
 
-    def predict(self, *args, **kwargs):
+    def predict(self, x: Any, batch_size: int | None = None, verbose: Verbose = "auto", steps: int | None = None,
+                callbacks: list[Callback] | None = None) -> Any:
+        """Outputs for ``x`` as NumPy arrays, in the structure of the model's outputs."""
         from gradiente.models import evaluation
 
-        return replica_context.run(evaluation.predict, self, *args, **kwargs)
+        return replica_context.run(evaluation.predict, self, x, batch_size=batch_size, verbose=verbose,
+                                   steps=steps, callbacks=callbacks)
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: Any) -> Any:
         from gradiente.models import evaluation
 
         return evaluation.predict_on_batch(self, x)
 
-    def train_on_batch(self, *args, **kwargs):
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                       class_weight: dict[int, float] | None = None, return_dict: bool = False) -> Any:
         from gradiente.models import training
 
-        return training.train_on_batch(self, *args, **kwargs)
+        return training.train_on_batch(self, x, y, sample_weight=sample_weight, class_weight=class_weight,
+                                       return_dict=return_dict)
 
-    def test_on_batch(self, *args, **kwargs):
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         from gradiente.models import evaluation
 
-        return evaluation.test_on_batch(self, *args, **kwargs)
+        return evaluation.test_on_batch(self, x, y, sample_weight=sample_weight, return_dict=return_dict)
 
 
 def _value(x):

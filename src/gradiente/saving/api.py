@@ -14,6 +14,10 @@ A ``.keras`` file is one zip archive::
 Nothing is pickled; loading constructs only built-in or registered classes, and every
 bound a file is checked against is in ``limits``.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import json
 import os
 import warnings
@@ -36,6 +40,9 @@ from gradiente.saving.weights_file import (  # noqa: F401  (the public names liv
 )
 from gradiente.utils.atomic import atomic_write
 
+if TYPE_CHECKING:
+    from gradiente.models.model import Model
+
 
 def _check_model(model, what):
     from gradiente.models.model import Model
@@ -45,8 +52,8 @@ def _check_model(model, what):
 
 
 # --- .keras -------------------------------------------------------------------------------
-def save_model(model, filepath, overwrite=True, include_optimizer=True, training_state=None,
-               keras_compatible=False):
+def save_model(model: Model, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True,
+               training_state: Any = None, keras_compatible: bool = False) -> None:
     """Write ``model`` (architecture, weights, compile arguments, optimizer state) to
     ``filepath`` (``.keras``) atomically: the old file stays until the new one is complete.
 
@@ -93,7 +100,8 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, training
         writer.close()
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(filepath: str | os.PathLike[str], custom_objects: dict[str, Any] | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Model:
     """The model saved in ``filepath`` (a ``.keras`` archive from ``save``), with its
     weights, compile arguments and optimizer state; ``predict`` gives the same values bit
     for bit and ``fit`` continues as the saved model would have.

@@ -1,11 +1,18 @@
 """Conv1D/2D/3D: convolution (cross-correlation, as Keras) with a kernel of
 (*kernel_size, C/groups, filters)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from gradiente import constraints, initializers, ops, regularizers
 from gradiente.layers.convolutional.arguments import _positive_int
 from gradiente.layers.convolutional.base_conv import _ConvBase
 from gradiente.layers.convolutional.spatial_input_spec import SpatialInputSpec
 from gradiente.layers.dense import _constraint_config, _maybe
 from gradiente.ops import convolution as conv_ops
+
+if TYPE_CHECKING:
+    from gradiente.hints import ActivationArg, ConstraintArg, InitializerArg, IntOrTuple, RegularizerArg
 
 
 class Conv(_ConvBase):
@@ -14,11 +21,13 @@ class Conv(_ConvBase):
     Weights: ``kernel`` (*kernel_size, C/groups, filters), ``bias`` (filters,).
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", kernel_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, **kwargs):
+    def __init__(self, filters: int, kernel_size: IntOrTuple, strides: IntOrTuple = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: IntOrTuple = 1, groups: int = 1,
+                 activation: ActivationArg = None, use_bias: bool = True,
+                 kernel_initializer: InitializerArg = "glorot_uniform", bias_initializer: InitializerArg = "zeros",
+                 kernel_regularizer: RegularizerArg = None, bias_regularizer: RegularizerArg = None,
+                 activity_regularizer: RegularizerArg = None, kernel_constraint: ConstraintArg = None,
+                 bias_constraint: ConstraintArg = None, **kwargs: Any) -> None:
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                          bias_initializer, bias_regularizer, activity_regularizer, bias_constraint, **kwargs)
         cls = type(self).__name__

@@ -1,5 +1,9 @@
 """The named recurrent layers, each an RNN that makes its own cell from its arguments:
 SimpleRNN, LSTM, GRU."""
+from __future__ import annotations
+
+from typing import Any
+
 from gradiente.layers.recurrent.cells import GRUCell, LSTMCell, SimpleRNNCell
 from gradiente.layers.recurrent.rnn import RNN
 
@@ -14,7 +18,7 @@ class _CellLayer(RNN):
     _BASE_ARGS = ("name", "trainable", "dtype", "activity_regularizer", "input_shape", "input_dim",
                   "batch_size", "batch_input_shape", "input_length")
 
-    def __init__(self, units, **kwargs):
+    def __init__(self, units: int, **kwargs: Any) -> None:
         layer_kwargs = {k: kwargs.pop(k) for k in self._RNN_ARGS + self._BASE_ARGS if k in kwargs}
         cell = self._cell_class(units, name=self._cell_name, dtype=layer_kwargs.get("dtype"),
                                 trainable=layer_kwargs.get("trainable", True), **kwargs)
