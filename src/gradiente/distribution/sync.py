@@ -97,6 +97,7 @@ class Replicas:
         batches of a generator/PyDataset."""
         if data is None:
             return None
+        self._agree_on_data(data)
         if isinstance(data, ArrayData):
             rows = min(data.n, data.batch_size)
             if rows < self.size:
@@ -111,8 +112,16 @@ class Replicas:
     def shard_for_predict(self, data):
         """``shard(data)``, or None when the data is too small to split among the processes."""
         if isinstance(data, ArrayData) and min(data.n, data.batch_size) < self.size:
+            self._agree_on_data(data)
             return None
         return self.shard(data)
+
+    def _agree_on_data(self, data):
+        if isinstance(data, ArrayData):
+            self.agree({"the kind of data": "arrays", "the number of samples": data.n,
+                        "the batch size": data.batch_size})
+        else:
+            self.agree({"the kind of data": "a generator or PyDataset"})
 
     # --- start of fit and of each epoch ---------------------------------------------------
     def begin_fit(self, model, data, callbacks, steps, epochs):
