@@ -17,6 +17,11 @@ def test_keras_adapt_example_pads_and_cuts_to_the_sequence_length():
     assert _out(layer, [["foo qux bar"], ["qux baz"]]) == [[4, 1, 3, 0], [1, 2, 0, 0]]
     assert _out(layer, ["a b c d e f bar"]) == [[1, 1, 1, 1]]
     assert layer(["foo"]).dtype == np.int64
+    # As Keras 3: built at construction only where `build` is not overridden (the lookups).
+    fresh = layers.TextVectorization(vocabulary=["x"])
+    assert not fresh.built and fresh._lookup_layer.built
+    fresh(["x"])
+    assert fresh.built
     given = layers.TextVectorization(vocabulary=["earth", "wind", "and", "fire"], output_sequence_length=4)
     assert given.get_vocabulary() == ["", "[UNK]", "earth", "wind", "and", "fire"]
     assert given.vocabulary_size() == 6

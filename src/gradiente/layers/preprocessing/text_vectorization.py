@@ -80,7 +80,6 @@ class TextVectorization(DataLayer):
             max_tokens=max_tokens, vocabulary=vocabulary, idf_weights=idf_weights,
             pad_to_max_tokens=pad_to_max_tokens, mask_token="", output_mode=output_mode,
             has_input_vocabulary=has_input_vocabulary, encoding=encoding, vocabulary_size=vocabulary_size)
-        self.built = True
 
     @property
     def output_dtype(self):
