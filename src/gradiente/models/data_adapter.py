@@ -63,7 +63,10 @@ def accepts_strings(model):
         kind = getattr(dtype, "kind", None)  # a NumPy dtype; str() of one is slow
         if (kind in ("U", "S", "O")) if kind is not None else dtype in ("string", "str", "object"):
             return True
-    return False
+    # An unbuilt Sequential builds from the first batch: strings may reach a first layer
+    # that takes them (TextVectorization, StringLookup, Hashing).
+    layers = [] if getattr(model, "inputs", None) else getattr(model, "layers", None) or []
+    return bool(layers) and getattr(layers[0], "accepts_strings", False)
 
 
 def pack(arrays, layout):

@@ -187,6 +187,8 @@ class Sequential(Functional):
         first = self.layers[0]
         data = flat[0]
         dtype = data.dtype if first.keeps_integer_inputs and data.dtype.kind in "iu" else _input_dtype(first)
+        if data.dtype.kind in "USO":  # strings into TextVectorization, say: a string Input
+            dtype = "string"
         self._build_chain((None,) + tuple(data.shape[1:]), dtype)
         # The shape came from data, not from a declared Input: as in Keras, later calls may
         # differ in any axis but the rank (sequences of another length, say); the layers

@@ -149,3 +149,17 @@ def test_a_registered_standardize_function_saves_and_loads(tmp_path):
     model.save(tmp_path / "shout.keras")
     loaded = keras.models.load_model(tmp_path / "shout.keras")
     assert loaded.predict(np.array([["a b c"]]), verbose=0).tolist() == [[2, 3, 1]]
+
+
+def test_an_unbuilt_sequential_builds_a_string_input_from_its_first_batch():
+    keras.utils.set_random_seed(3)
+    x, y = _reviews(200, 3)
+    vectorize = layers.TextVectorization(max_tokens=40, output_sequence_length=10)
+    vectorize.adapt(x)
+    model = keras.Sequential([vectorize, layers.Embedding(40, 8), layers.GlobalAveragePooling1D(),
+                              layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=8, batch_size=32, verbose=0)
+    assert model.inputs[0].dtype == object and history.history["accuracy"][-1] > 0.9
+    hashed = keras.Sequential([layers.Hashing(num_bins=5, output_mode="one_hot")])
+    assert hashed(np.array(["A", "B"])).numpy().tolist() == np.eye(5)[[4, 3]].tolist()  # FarmHash64 % 5

@@ -21,6 +21,8 @@ class Hashing(DataLayer):
     [1, 0, 1, 1, 2]
     """
 
+    accepts_strings = True  # an unbuilt Sequential starting with it may fit on strings
+
     def __init__(self, num_bins, mask_value=None, salt=None, output_mode="int", sparse=False, **kwargs):
         if kwargs.get("dtype") is None:
             kwargs["dtype"] = "int64" if output_mode == "int" else backend.floatx()

@@ -18,6 +18,8 @@ class StringLookup(IndexLookup):
     [[1, 3, 4], [4, 0, 2]]
     """
 
+    accepts_strings = True  # an unbuilt Sequential starting with it may fit on strings
+
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token="[UNK]",
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int",
                  pad_to_max_tokens=False, sparse=False, encoding="utf-8", name=None, salt=None,

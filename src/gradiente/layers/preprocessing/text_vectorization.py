@@ -36,6 +36,8 @@ class TextVectorization(DataLayer):
     [[4, 1, 3, 0], [1, 2, 0, 0]]
     """
 
+    accepts_strings = True  # an unbuilt Sequential starting with it may fit on strings
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
                  ngrams=None, output_mode="int", output_sequence_length=None, pad_to_max_tokens=False,
                  vocabulary=None, idf_weights=None, sparse=False, ragged=False, encoding="utf-8",
