@@ -64,3 +64,29 @@ def test_attention_refusals(tmp_path):
     masked = layers.MultiHeadAttention(2, 3, name="masked")(e, e)
     with pytest.raises(ValueError, match=r"'masked'.*mask"):
         keras.Model(ids, masked).export(tmp_path / "c.onnx", format="onnx", verbose=False)
+
+
+@pytest.mark.parametrize("kind,options", [("Attention", {}), ("Attention", {"use_scale": True}),
+                                          ("Attention", {"score_mode": "concat", "use_scale": True}),
+                                          ("Attention", {"score_mode": "concat"}), ("AdditiveAttention", {}),
+                                          ("AdditiveAttention", {"use_scale": False, "dropout": 0.2})])
+@pytest.mark.parametrize("causal", [False, True])
+def test_luong_and_additive_attention(kind, options, causal, check_export, randomized, rng):
+    q, v, k = keras.Input((4, 3)), keras.Input((5, 3)), keras.Input((5, 3))
+    layer = getattr(layers, kind)(**options)
+    out, scores = layer([q, v, k], use_causal_mask=causal, return_attention_scores=True)
+    plain = getattr(layers, kind)(**options)([q, v])
+    model = randomized(keras.Model([q, v, k], [out, scores, plain]))
+    data = [rng.normal(size=(3,) + s).astype("float32") for s in ((4, 3), (5, 3), (5, 3))]
+    check_export(model, *data)
+
+
+def test_subclass_with_its_own_scores_is_refused(tmp_path):
+    class Cosine(layers.Attention):
+        def _calculate_scores(self, query, key):
+            return super()._calculate_scores(keras.ops.normalize(query), keras.ops.normalize(key))
+
+    q = keras.Input((4, 3))
+    model = keras.Model(q, Cosine(name="cosine")([q, q]))
+    with pytest.raises(ValueError, match=r"'cosine' \(Cosine\).*no ONNX converter"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)

@@ -6,9 +6,11 @@ import numpy as np
 
 _CONVERTERS = {}
 
-# Methods whose override in a subclass changes what a layer computes: a subclass that
-# overrides one of them runs other code than the converter was written for.
-_COMPUTING = ("call", "convolution_op", "_combine", "_merge", "_reduce", "_primitive", "transform")
+# Methods a subclass may define and still compute as its registered base does (they set
+# arguments up, make weights or describe the layer). Any other method it defines may change
+# the computation, so the base's converter is not used for it.
+_HARMLESS = frozenset(("__init__", "__getattr__", "__repr__", "build", "get_config", "from_config",
+                       "compute_output_shape", "compute_mask", "get_build_config", "build_from_config"))
 
 
 class Converter:
@@ -34,13 +36,14 @@ def find(layer):
     """The converter for ``layer``'s class, or a base class's when the layer computes exactly
     as that base does; None when there is none."""
     cls = type(layer)
-    for base in cls.__mro__:
+    for i, base in enumerate(cls.__mro__):
         conv = _CONVERTERS.get(base)
         if conv is None:
             continue
-        if base is cls or all(getattr(cls, m, None) is getattr(base, m, None) for m in _COMPUTING):
-            return conv
-        return None
+        own = [name for klass in cls.__mro__[:i] for name, attr in vars(klass).items()
+               if callable(getattr(attr, "__func__", attr)) and not isinstance(attr, type)
+               and name not in _HARMLESS]
+        return None if own else conv
     return None
 
 

@@ -2,14 +2,16 @@
 and the random image augmentation layers, which are the identity at inference."""
 from gradiente.export.onnx.graph import Value
 from gradiente.export.onnx.registry import converts, find, unsupported
-from gradiente.layers.preprocessing.image.affine_layer import RandomAffineLayer
 from gradiente.layers.preprocessing.image.random_brightness import RandomBrightness
 from gradiente.layers.preprocessing.image.random_contrast import RandomContrast
 from gradiente.layers.preprocessing.image.random_flip import RandomFlip
+from gradiente.layers.preprocessing.image.random_rotation import RandomRotation
+from gradiente.layers.preprocessing.image.random_translation import RandomTranslation
+from gradiente.layers.preprocessing.image.random_zoom import RandomZoom
 from gradiente.layers.wrappers import TimeDistributed
 
 
-@converts(RandomFlip, RandomContrast, RandomBrightness, RandomAffineLayer)
+@converts(RandomFlip, RandomContrast, RandomBrightness, RandomRotation, RandomTranslation, RandomZoom)
 def augmentation(g, layer, ins, outs):
     """Augmentations draw only in training (fit); predict, like this graph, passes images on."""
     return ins[0].name
