@@ -3,7 +3,7 @@ import numpy as np
 
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.preprocessing import encoding
-from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, batches
+from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, as_array, batches
 
 
 class Discretization(DataLayer):
@@ -65,7 +65,7 @@ class Discretization(DataLayer):
         self.finalize_state()
 
     def update_state(self, data):
-        values = np.asarray(getattr(data, "data", data))
+        values = as_array(data, self)
         if values.dtype.kind not in "biuf":
             raise TypeError(f"Discretization '{self.name}'.adapt takes numbers, received dtype {values.dtype}.")
         values = values.astype("float32")

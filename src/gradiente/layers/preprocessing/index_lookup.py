@@ -16,7 +16,7 @@ import numpy as np
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.preprocessing import encoding
-from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, batches
+from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, as_array, batches
 from gradiente.layers.preprocessing.farmhash import fingerprint64
 from gradiente.layers.preprocessing.siphash import siphash24
 
@@ -124,7 +124,7 @@ class IndexLookup(DataLayer):
                              f"Received: output_mode={self.output_mode!r}")
         if isinstance(vocabulary, (str, os.PathLike)):
             vocabulary = self._read_vocabulary_file(os.fspath(vocabulary), where)
-        vocabulary = list(np.asarray(vocabulary.data if hasattr(vocabulary, "data") else vocabulary).ravel().tolist())
+        vocabulary = as_array(vocabulary, self).ravel().tolist()
         if not vocabulary:
             raise ValueError(f"{where}: cannot set an empty vocabulary.")
         vocabulary = self._checked_vocabulary(vocabulary, where)
@@ -146,7 +146,7 @@ class IndexLookup(DataLayer):
             raise ValueError(f"{where}: the vocabulary has {token_start + len(tokens)} entries (with mask and OOV "
                              f"indices), more than max_tokens={self.max_tokens}.")
         if self.output_mode == "tf_idf":
-            idf = np.asarray(getattr(idf_weights, "data", idf_weights), dtype=np.float64)
+            idf = as_array(idf_weights, self).astype(np.float64)
             if idf.ndim != 1 or len(idf) != len(vocabulary):
                 raise ValueError(f"{where}: `idf_weights` must be 1-D with one weight per vocabulary entry "
                                  f"({len(vocabulary)}); received shape {idf.shape}.")
@@ -219,7 +219,7 @@ class IndexLookup(DataLayer):
         if self._has_input_vocabulary:
             raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via the "
                              "`vocabulary` argument.")
-        array = np.asarray(getattr(data, "data", data))
+        array = as_array(data, self)
         rows = array.reshape(1, -1) if array.ndim <= 1 else array
         tokens = self._tokens_of(rows)
         width = rows.shape[-1] if rows.ndim == 2 else int(np.prod(rows.shape[1:]))

@@ -6,7 +6,7 @@ import numpy as np
 from gradiente import backend
 from gradiente.autodiff.tensor import Tensor
 from gradiente.layers.preprocessing import text_processing as text
-from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, batches, string_list
+from gradiente.layers.preprocessing.data_layer import NOT_SUPPORTED_SPARSE, DataLayer, as_array, batches, string_list
 from gradiente.layers.preprocessing.string_lookup import StringLookup
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
@@ -113,7 +113,7 @@ class TextVectorization(DataLayer):
         if lookup._has_input_vocabulary:
             raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static vocabulary via the "
                              "`vocabulary` argument.")
-        array = np.asarray(getattr(data, "data", data))
+        array = as_array(data, self)
         if self._fast_path() and lookup.output_mode != "tf_idf" and self._count_flat(array):
             return
         rows, shape = self._preprocess(array)
@@ -168,7 +168,7 @@ class TextVectorization(DataLayer):
             array = array[..., 0]
         if callable(self._standardize):
             result = self._standardize(np.array(strings, dtype=str).reshape(array.shape))
-            strings = string_list(np.asarray(getattr(result, "data", result)), f"{where}'s standardize")
+            strings = string_list(as_array(result, self), f"{where}'s standardize")
         else:
             strings = text.standardize(strings, self._standardize)
         if self._split is None:
