@@ -12,6 +12,8 @@ slanted pieces stay inside the gaps, where no box is.
 Lengths are inches. Layout coordinates: ``u`` across a row, ``v`` along the flow (down for
 "TB", right for "LR"); the result is in figure coordinates (x right, y up).
 """
+from collections import namedtuple
+
 GAP_ACROSS = 0.35  # between two boxes of a row
 LANE = 0.14        # between a lane and its neighbour (a box's side or another lane)
 GAP_ALONG = 0.45   # between rows
@@ -31,8 +33,13 @@ class Layout:
         self.rects, self.paths, self.size = rects, paths, size
 
 
+# An arrow's place in a row it passes; its own type, so any hashable box key (a tuple too)
+# is told apart from it.
+_Lane = namedtuple("_Lane", "edge row")
+
+
 def _is_lane(item):
-    return isinstance(item, tuple)
+    return isinstance(item, _Lane)
 
 
 def _depths(keys, edges):
@@ -61,9 +68,9 @@ def _chains(keys, edges, depth):
         rows.setdefault(depth[k], []).append(k)
     chains = []
     for index, (src, dst) in enumerate(edges):
-        lanes = [("lane", index, r) for r in range(depth[src] + 1, depth[dst])]
+        lanes = [_Lane(index, r) for r in range(depth[src] + 1, depth[dst])]
         for lane in lanes:
-            rows[lane[2]].append(lane)
+            rows[lane.row].append(lane)
         chains.append([src, *lanes, dst])
     return [rows[r] for r in range(max(rows) + 1)], chains
 
@@ -243,7 +250,7 @@ def layout(keys, edges, box_w, box_h, rankdir="TB"):
         leave, enter = pos[chain[0]] + ports[0][index], pos[chain[-1]] + ports[1][index]
         points = [(leave, start), (leave, start + STUB)]
         for lane in chain[1:-1]:
-            points += [(pos[lane], top(lane[2]) - STUB), (pos[lane], top(lane[2]) + along + STUB)]
+            points += [(pos[lane], top(lane.row) - STUB), (pos[lane], top(lane.row) + along + STUB)]
         points += [(enter, end - STUB), (enter, end)]
         paths[chain[0], chain[-1]] = _simplify([point(u, v) for u, v in points])
     return Layout(rects, paths, (fig_w, fig_h))
