@@ -31,6 +31,7 @@ def test_without_a_length_pads_to_the_longest_sample():
     layer = layers.TextVectorization(vocabulary=["baz", "bar", "foo"])
     assert _out(layer, ["foo qux bar", "qux baz", "foo"]) == [[4, 1, 3], [1, 2, 0], [4, 0, 0]]
     assert _out(layer, "foo bar") == [4, 3]  # one string: one sequence
+    assert layer([]).shape == (0, 0) and layer(["", "  "]).numpy().tolist() == [[], []]
 
 
 def test_standardization_is_ascii_lowercasing_and_ascii_punctuation():

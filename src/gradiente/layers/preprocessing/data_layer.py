@@ -50,7 +50,7 @@ def string_list(array, where, encoding="utf-8"):
     """The elements of a string array (str, bytes or object dtype) as a flat list of str;
     bytes are decoded with ``encoding``."""
     kind = array.dtype.kind
-    if kind == "U":
+    if kind == "U" or array.size == 0:  # np.asarray([]) is float64: no strings, but none wrong
         return array.ravel().tolist()
     if kind == "S":
         return [s.decode(encoding) for s in array.ravel().tolist()]
