@@ -94,6 +94,8 @@ def test_two_processes_train_as_one(runs, name):
     # The logs are the global batch's: History matches one process's.
     h1, h2 = _json(one / f"{name}.0.json")["history"], _json(two / f"{name}.1.json")["history"]
     assert set(h1) == set(h2) and h1
+    if name == "mlp_adam":  # ReduceLROnPlateau decided from the global logs, as one process
+        assert h2["learning_rate"] == h1["learning_rate"] and h2["learning_rate"][-1] < h1["learning_rate"][0]
     for key in h1:
         np.testing.assert_allclose(h2[key], h1[key], rtol=1e-5, atol=1e-6)
 
@@ -119,6 +121,7 @@ def test_evaluate_predict_and_output_once(runs):
     for a, b in zip(saved.get_weights(), _weights(two / "mlp_sgd.0.npz")):
         np.testing.assert_array_equal(a, b)
     assert os.path.exists(two / "mlp_ckpt.keras")
+    assert len(os.listdir(two / "tensorboard" / "train")) == 1  # one event file: process 0's
 
 
 def test_unsynchronized_batch_norm_keeps_each_replicas_statistics(runs):
