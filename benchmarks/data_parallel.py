@@ -34,14 +34,15 @@ def worker(model_name, samples, epochs):
     keras.distribution.initialize()
     keras.distribution.set_distribution(keras.distribution.DataParallel())
     comm = communicator.world()
-    in_allreduce = [0.0]
+    in_allreduce = [0.0, 0.0]  # wall and CPU seconds (waiting processes spin: CPU too)
     if comm.size > 1:
         allreduce = comm.allreduce_sum
 
         def timed_allreduce(array):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             out = allreduce(array)
             in_allreduce[0] += time.perf_counter() - start
+            in_allreduce[1] += time.process_time() - cpu
             return out
 
         comm.allreduce_sum = timed_allreduce
@@ -59,13 +60,15 @@ def worker(model_name, samples, epochs):
     net = keras.Sequential(stack)
     net.compile(optimizer=keras.optimizers.SGD(LR), loss="sparse_categorical_crossentropy")
     net.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)  # warm-up: traces the replayed step
-    times, shares = [], []
+    times, shares, compute = [], [], []
     for _ in range(epochs):
-        in_allreduce[0] = 0.0
-        start = time.perf_counter()
+        in_allreduce[:] = [0.0, 0.0]
+        start, cpu = time.perf_counter(), time.process_time()
         net.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
         times.append(time.perf_counter() - start)
         shares.append(in_allreduce[0] / times[-1])
+        # CPU seconds outside the Allreduce: the work itself, little changed by other jobs.
+        compute.append(time.process_time() - cpu - in_allreduce[1])
     replayed = getattr(net, "_compiled_step", None) is not None and any(net._compiled_step.replays.values())
     # The Allreduce of one step's gradient buffer alone, best of 50: its cost when neither
     # process waits for the other (what the step would pay on an idle machine).
@@ -79,6 +82,7 @@ def worker(model_name, samples, epochs):
         print("RESULT " + json.dumps({"model": model_name, "procs": comm.size, "epoch_s": statistics.median(times),
                                       "comm_share": statistics.median(shares), "replayed": bool(replayed),
                                       "allreduce_alone_ms": 1e3 * min(alone) if alone else None,
+                                      "compute_cpu_s": statistics.median(compute),
                                       "gradient_mb": buffer.nbytes / 1e6}),
               flush=True)
 
@@ -110,7 +114,8 @@ def main():
     print(f"global batch {BATCH}, {args.samples} samples, SGD, 1 BLAS thread per process, "
           f"{os.cpu_count()} CPUs visible, median of {args.epochs} epochs")
     print(f"{'model':<6}{'1 proc s/epoch':>16}{'2 procs s/epoch':>17}{'samples/s 1':>13}"
-          f"{'samples/s 2':>13}{'efficiency':>12}{'allreduce share':>17}{'allreduce alone':>17}")
+          f"{'samples/s 2':>13}{'efficiency':>12}{'allreduce share':>17}{'allreduce alone':>17}"
+          f"{'est. idle eff.':>16}")
     for name in (["cnn", "mlp"] if args.model == "both" else [args.model]):
         one = launch(name, 1, args.samples, args.epochs)
         two = launch(name, 2, args.samples, args.epochs)
@@ -118,7 +123,15 @@ def main():
         print(f"{name:<6}{t1:>16.3f}{t2:>17.3f}{args.samples / t1:>13.0f}{args.samples / t2:>13.0f}"
               f"{t1 / t2 / 2:>12.2f}{two['comm_share']:>16.0%}"
               f"{two['allreduce_alone_ms']:>8.2f} ms/{two['gradient_mb']:.2f} MB"
+              f"{estimate(one, two, args.samples):>16.2f}"
               + ("" if one["replayed"] and two["replayed"] else "  (step not replayed!)"))
+    print("est. idle eff.: a model, not a measurement: one process's CPU seconds per epoch over twice "
+          "(a process's CPU seconds outside the Allreduce + steps x the Allreduce alone)")
+
+
+def estimate(one, two, samples):
+    steps = -(-samples // BATCH)
+    return one["compute_cpu_s"] / (2 * (two["compute_cpu_s"] + steps * two["allreduce_alone_ms"] / 1e3))
 
 
 if __name__ == "__main__":
