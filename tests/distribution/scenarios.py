@@ -190,6 +190,28 @@ def batch_norm(synchronized):
     record(name, model, history)
 
 
+def generator():
+    # A Python generator (no length): each process keeps every other batch and all agree,
+    # step by step, when the last one is gone. Validation comes from a generator too.
+    x, y = data(224, (20,), 10, 14)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    def batches(start, stop, rows):  # one process: global batches; two: half batches
+        rows //= SIZE
+        return ((x[i:i + rows], y[i:i + rows]) for i in range(start, stop, rows))
+
+    history = None
+    for _ in range(2):  # a generator is used up after one epoch: fit once per epoch
+        step = model.fit(batches(0, 192, 64), epochs=1, verbose=0, validation_data=batches(192, 224, 32))
+        if history is None:
+            history = step
+        else:
+            for key, values in step.history.items():
+                history.history[key].extend(values)
+    record("generator", model, history)
+
+
 def mismatch():
     x, y = data(128, (20,), 10, 9)
     model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
@@ -245,7 +267,8 @@ def stall():
 
 
 if MODE == "all":
-    for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, mismatch, backup):
+    for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, generator, mismatch,
+                     backup):
         scenario()
     batch_norm(synchronized=True)
     batch_norm(synchronized=False)

@@ -18,7 +18,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "scenarios.py")
-SCENARIOS = ["mlp_sgd", "mlp_adam", "cnn_sgd", "lstm_adam", "custom_step", "pydataset", "backup", "bn_sync"]
+SCENARIOS = ["mlp_sgd", "mlp_adam", "cnn_sgd", "lstm_adam", "custom_step", "pydataset", "generator",
+             "backup", "bn_sync"]
 
 
 def _mpiexec():
