@@ -212,6 +212,20 @@ def generator():
     record("generator", model, history)
 
 
+def unsupported():
+    """Refused on every process at once, with a clear error (no silent difference)."""
+    x, y = data(64, (20,), 10, 15)
+    model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
+    model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(reduction="sum"))
+    try:
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+        message = None
+    except NotImplementedError as err:
+        message = str(err)
+    with open(os.path.join(OUT, f"unsupported.{RANK}.json"), "w") as f:
+        json.dump({"error": message}, f)
+
+
 def mismatch():
     x, y = data(128, (20,), 10, 9)
     model = seeded(lambda: keras.Sequential([L.Input((20,)), L.Dense(10, activation="softmax")]))
@@ -270,6 +284,8 @@ if MODE == "all":
     for scenario in (mlp_sgd, mlp_adam, cnn_sgd, lstm_adam, custom_step, pydataset, generator, mismatch,
                      backup):
         scenario()
+    if SIZE > 1:
+        unsupported()
     batch_norm(synchronized=True)
     batch_norm(synchronized=False)
 elif MODE == "kill":

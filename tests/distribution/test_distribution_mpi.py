@@ -148,6 +148,13 @@ def test_mismatched_scripts_fail_on_every_process(runs):
         assert error and "batch size" in error and "process 1 has 64, process 0 has 32" in error
 
 
+def test_a_summed_loss_is_refused_on_every_process(runs):
+    _, two, _ = runs
+    for r in (0, 1):
+        error = _json(two / f"unsupported.{r}.json")["error"]
+        assert error and "reduction='sum'" in error and "sum_over_batch_size" in error
+
+
 def test_error_on_one_process_ends_the_job(tmp_path):
     code, log, seconds = _launch(tmp_path, "raise", timeout=120)
     assert code != 0

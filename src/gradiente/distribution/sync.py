@@ -144,6 +144,7 @@ class Replicas:
                                           callbacks.should_call_test_batch_hooks),
         })
         _check_synchronized_batch_norm(model, data, self.size)
+        _check_loss_reductions(model)
         optimizer = model.optimizer
         if not optimizer.built:
             optimizer.build(model.trainable_weights)
@@ -349,6 +350,22 @@ def _optimizers(model):
         if isinstance(value, Optimizer) and not any(value is f for f in found):
             found.append(value)
     return found
+
+
+def _check_loss_reductions(model):
+    """The global gradient is the rows-weighted mean of the shares' gradients: right for a
+    loss averaged over the batch's samples (Keras's default reduction), not for a sum or a
+    mean over the sample weights' total."""
+    compile_loss = model._compile_loss
+    for loss in (compile_loss.losses or []) if compile_loss is not None else []:
+        reduction = getattr(loss, "reduction", "sum_over_batch_size")
+        if reduction in ("sum", "mean_with_sample_weight"):
+            raise UnsupportedDistribution(
+                f"The loss {getattr(loss, 'name', type(loss).__name__)!r} has reduction={reduction!r}: "
+                "data-parallel training combines the processes' losses as means over samples "
+                "(reduction='sum_over_batch_size', the default), and would silently change this "
+                "one. Use the default reduction (scale the learning rate for a sum)."
+            )
 
 
 def _check_synchronized_batch_norm(model, data, size):
