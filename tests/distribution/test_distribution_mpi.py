@@ -148,11 +148,12 @@ def test_mismatched_scripts_fail_on_every_process(runs):
         assert error and "batch size" in error and "process 1 has 64, process 0 has 32" in error
 
 
-def test_a_summed_loss_is_refused_on_every_process(runs):
+def test_summed_losses_are_refused_on_every_process(runs):
     _, two, _ = runs
     for r in (0, 1):
-        error = _json(two / f"unsupported.{r}.json")["error"]
-        assert error and "reduction='sum'" in error and "sum_over_batch_size" in error
+        summed, activity = _json(two / f"unsupported.{r}.json")["errors"]
+        assert summed and "reduction='sum'" in summed and "sum_over_batch_size" in summed
+        assert activity and "activity_regularizer" in activity
 
 
 def test_error_on_one_process_ends_the_job(tmp_path):

@@ -366,6 +366,17 @@ def _check_loss_reductions(model):
                 "(reduction='sum_over_batch_size', the default), and would silently change this "
                 "one. Use the default reduction (scale the learning rate for a sum)."
             )
+    # An activity penalty here is a sum over the batch's rows, not a mean: weighting the
+    # shares' penalties by their rows would change it.
+    regularized = [layer.name for layer in model._flatten_layers()
+                   if getattr(layer, "activity_regularizer", None) is not None]
+    if regularized:
+        raise UnsupportedDistribution(
+            f"Layer(s) {regularized} have an activity_regularizer, whose penalty sums over the "
+            "batch's rows; data-parallel training averages the processes' losses over samples "
+            "and would change it. Remove it, or add the penalty as a mean over the batch "
+            "(add_loss(ops.mean(...)))."
+        )
 
 
 def _check_synchronized_batch_norm(model, data, size):
