@@ -62,8 +62,9 @@ class Replicas:
     def __init__(self, comm, distribution):
         self.comm, self.distribution = comm, distribution
         self.rank, self.size = comm.rank, comm.size
-        self._layout = (None, None, None)  # (variable ids, [(offset, size, shape)], buffer)
-        self._none = None  # which gradients a step leaves None (for this process's empty steps)
+        # Per list of variables (a GAN's two optimizers have two): [(offset, size, shape)], the
+        # flat buffer, and which gradients a step leaves None (for this process's empty steps).
+        self._layouts = {}
         self._applies = []  # the optimizer updates of a custom train_step, to mirror when empty
 
     # --- faults -------------------------------------------------------------------------
@@ -179,9 +180,10 @@ class Replicas:
         its ``rows``): one Allreduce of a flat buffer, then division by the total rows.
         Returns (gradients, the global mean loss from each ``loss_sum``, total rows)."""
         ids = tuple(map(id, variables))
-        if self._layout[0] != ids:
-            self._layout = _layout(ids, variables)
-        _, slots, buffer = self._layout
+        layout = self._layouts.get(ids)
+        if layout is None:
+            layout = self._layouts[ids] = _layout(variables)
+        slots, buffer = layout["slots"], layout["buffer"]
         for (offset, size, shape), g in zip(slots, grads):
             part = buffer[offset:offset + size].reshape(shape)
             if g is None:
@@ -194,8 +196,8 @@ class Replicas:
         body = buffer[:-2]
         np.divide(body, total, out=body)
         if rows:
-            self._none = [g is None for g in grads]
-        none = self._none or [False] * len(slots)
+            layout["none"] = [g is None for g in grads]
+        none = layout["none"]
         out = [None if missing else buffer[o:o + s].reshape(shape)
                for missing, (o, s, shape) in zip(none, slots)]
         return out, float(buffer[-2]) / total, total
@@ -333,7 +335,7 @@ class Replicas:
         return joined, structure
 
 
-def _layout(ids, variables):
+def _layout(variables):
     slots, offset = [], 0
     for v in variables:
         size = int(v.data.size)
@@ -341,7 +343,7 @@ def _layout(ids, variables):
         offset += size
     dtypes = {v.data.dtype for v in variables}
     dtype = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.float64)
-    return ids, slots, np.zeros(offset + 2, dtype=dtype)
+    return {"slots": slots, "buffer": np.zeros(offset + 2, dtype=dtype), "none": [False] * len(slots)}
 
 
 def _optimizers(model):
