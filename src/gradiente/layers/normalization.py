@@ -178,6 +178,13 @@ class BatchNormalization(_Normalization):
             hint="It was built for inputs of this rank and this size along the normalized axis.")
         self.built = True
 
+    @property
+    def traceable(self):
+        # Synchronized across processes, the step sums inside this layer; fit's replay check
+        # runs a step twice on a process whose share has a new shape while another process
+        # replays once, so such a step stays eager.
+        return not (self.synchronized and replica_context.current() is not None)
+
     def call(self, inputs, training=None, mask=None):
         rank = inputs.ndim
         if mask is not None and np.ndim(getattr(mask, "data", mask)) != rank - 1:
