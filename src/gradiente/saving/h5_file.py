@@ -8,6 +8,9 @@ stored bytes can back (a compressed "shape bomb" declares terabytes from a few b
 Whatever h5py or the HDF5 library raises for a damaged file becomes ModelFormatError.
 """
 import contextlib
+import io
+import mmap
+import os
 
 import numpy as np
 
@@ -28,6 +31,42 @@ MAX_DEPTH = 64
 MAX_ATTRIBUTE_BYTES = 16 << 20
 
 
+def check_global_heaps(data, path):
+    """Refuse a file whose global heap collections (where HDF5 keeps variable-length
+    strings, such as Keras's layer names and a legacy file's JSON) are inconsistent: the
+    HDF5 library walks a collection's objects by their declared sizes and loops forever on
+    a free-space object of size 0. ``data``: the file's bytes (or an mmap of them).
+
+    The walk below is the library's, with every step checked to move forward and stay
+    inside the collection. A collection is recognised by its signature, version 1 and three
+    zero reserved bytes (eight fixed bytes)."""
+    if len(data) < 16:
+        return
+    # The superblock says how many bytes a length takes (versions 0-1: byte 14, 2-3: byte 10).
+    length_size = data[14] if data[8] in (0, 1) else data[10]
+    if length_size not in (2, 4, 8, 16):
+        raise ModelFormatError(path, "the HDF5 superblock is damaged.")
+    header = 8 + length_size  # "GCOL", version, 3 reserved, collection size
+    object_header = 8 + length_size  # index, reference count, 4 reserved, object size
+    at = data.find(b"GCOL\x01\x00\x00\x00")
+    while at >= 0:
+        size = int.from_bytes(data[at + 8:at + header], "little")
+        end = at + size
+        if size < header or end > len(data):
+            raise ModelFormatError(path, f"an HDF5 global heap (at byte {at}) declares {size} "
+                                         "bytes, more than the file holds: damaged or crafted.")
+        p = at + header
+        while p + object_header <= end:
+            index = int.from_bytes(data[p:p + 2], "little")
+            object_size = int.from_bytes(data[p + 8:p + object_header], "little")
+            need = object_header + -(-object_size // 8) * 8 if index else object_size
+            if need < object_header or p + need > end:
+                raise ModelFormatError(path, f"an HDF5 global heap (at byte {at}) holds an object "
+                                             "whose size runs outside it: damaged or crafted.")
+            p += need
+        at = data.find(b"GCOL\x01\x00\x00\x00", at + 4)
+
+
 def require_h5py(what):
     """``h5py``, or an ImportError saying how to install it."""
     try:
@@ -42,13 +81,30 @@ def is_hdf5(head):
     return head.startswith(HDF5_SIGNATURE)
 
 
+def _check_file_heaps(filepath, path):
+    try:
+        with open(filepath, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                check_global_heaps(data, path)
+    except OSError:
+        return  # h5py then reports what is wrong with the file
+
+
 class H5Reader:
     """An open HDF5 file (a path or a seekable binary file object), read-only."""
 
     def __init__(self, source, path, what):
+        """``source``: a file path, or the file's bytes."""
         h5py = require_h5py(f"Reading '{path}' ({what})")
         self.path = str(path)
         self._h5py = h5py
+        if isinstance(source, (bytes, bytearray)):
+            check_global_heaps(source, self.path)
+            source = io.BytesIO(source)
+        else:
+            _check_file_heaps(source, self.path)
         try:
             self.file = h5py.File(source, "r")
         except Exception as err:  # h5py raises OSError, ValueError, KeyError... for junk
@@ -197,6 +253,13 @@ class H5Reader:
 
 
 def _decoded(value, path, where):
+    if isinstance(value, str):
+        # h5py hands over undecodable bytes as surrogate escapes.
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ModelFormatError(path, f"{where} is not UTF-8 text.") from None
+        return value
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
@@ -205,7 +268,7 @@ def _decoded(value, path, where):
     if isinstance(value, np.ndarray) and value.dtype.kind in "SO":
         return [_decoded(v, path, where) for v in value.reshape(-1).tolist()]
     if isinstance(value, np.ndarray) and value.dtype.kind == "U":
-        return [str(v) for v in value.reshape(-1).tolist()]
+        return [_decoded(str(v), path, where) for v in value.reshape(-1).tolist()]
     if isinstance(value, np.bytes_):
         return _decoded(bytes(value), path, where)
     return value

@@ -69,8 +69,7 @@ def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=Tr
         if not isinstance(raw, dict):
             raise ModelFormatError(path, "config.json is not a JSON object.")
         config = translate(raw, path)
-        with reader._reading(WEIGHTS_MEMBER), reader.zip.open(reader.members[WEIGHTS_MEMBER]) as member, \
-                H5Reader(member, path, "Keras weights") as h5:
+        with H5Reader(weights_member(reader), path, "Keras weights") as h5:
             datasets = h5.datasets_under("")
             entries = [h5.check_dataset(d, k) for k, d in datasets.items()
                        if not k.startswith("optimizer/")]
@@ -86,6 +85,18 @@ def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=Tr
                 optimizer = compile_from_config(model, config["compile_config"], custom_objects, path)
                 restore_optimizer_from(h5, optimizer_sets, optimizer, model)
     return model
+
+
+def weights_member(reader):
+    """The bytes of ``model.weights.h5`` (its declared size was checked when the archive
+    was opened): HDF5 needs random access, and its heaps are checked on the bytes."""
+    info = reader.members[WEIGHTS_MEMBER]
+    with reader._reading(WEIGHTS_MEMBER), reader.zip.open(info) as member:
+        data = member.read(info.file_size + 1)
+    if len(data) != info.file_size:
+        raise ModelFormatError(reader.path, f"{WEIGHTS_MEMBER} holds {len(data)} bytes, not the "
+                                            f"{info.file_size} its header declares.")
+    return data
 
 
 def _check_metadata(meta, path):

@@ -11,7 +11,9 @@ import numpy as np
 from gradiente.saving import file_format
 from gradiente.saving.archive import ArchiveReader, ArchiveWriter
 from gradiente.saving.h5_file import H5Reader, require_h5py
-from gradiente.saving.keras_archive import MEMBERS as KERAS_MEMBERS, WEIGHTS_MEMBER as KERAS_WEIGHTS
+from gradiente.saving.keras_archive import (
+    MEMBERS as KERAS_MEMBERS, WEIGHTS_MEMBER as KERAS_WEIGHTS, weights_member,
+)
 from gradiente.saving.keras_weights_h5 import (
     read_keras_weights, restore_optimizer_from, write_keras_weights,
 )
@@ -90,8 +92,7 @@ def _load_keras_weights(model, filepath, kind, skip_mismatch):
         with ArchiveReader(filepath, KERAS_MEMBERS, [r"assets/.*"], "weights") as reader:
             if not reader.has(KERAS_WEIGHTS):
                 raise ModelFormatError(filepath, f"the Keras archive has no {KERAS_WEIGHTS}.")
-            with reader._reading(KERAS_WEIGHTS), reader.zip.open(reader.members[KERAS_WEIGHTS]) as member, \
-                    H5Reader(member, filepath, "Keras weights") as h5:
+            with H5Reader(weights_member(reader), filepath, "Keras weights") as h5:
                 optimizer_sets = read_keras_weights(h5, model, skip_mismatch=skip_mismatch)
                 restore_optimizer_from(h5, optimizer_sets, getattr(model, "optimizer", None), model)
         return
