@@ -102,6 +102,61 @@ def test_legacy_tf_keras_h5_model_loads_and_predicts_as_keras(name):
     assert type(model.optimizer).__name__ == "Adam"
 
 
+def _rewrite_legacy(source, target, edit_config, edit_training):
+    with h5py.File(source) as src, h5py.File(target, "w") as f:
+        for key, value in src.attrs.items():
+            f.attrs[key] = value
+        src.copy("model_weights", f)
+        f.attrs["model_config"] = json.dumps(edit_config(json.loads(src.attrs["model_config"])))
+        f.attrs["training_config"] = json.dumps(edit_training(json.loads(src.attrs["training_config"])))
+
+
+def test_older_keras_2_layout_loads(tmp_path):
+    # Keras 2.2-era files: no InputLayer (the shape rides on the first layer), initializers
+    # without a module, the pre-2.11 optimizer with lr and decay.
+    def old_config(config):
+        layers = config["config"]["layers"][1:]
+        for entry in layers:
+            for key in ("kernel_initializer", "bias_initializer"):
+                entry["config"].get(key, {}).pop("module", None)
+                entry["config"].get(key, {}).pop("registered_name", None)
+        config["config"]["layers"] = layers
+        return config
+
+    def old_training(training):
+        training["optimizer_config"] = {"class_name": "Adam", "config": {
+            "name": "Adam", "lr": 0.005, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0,
+            "epsilon": 1e-07, "amsgrad": False}}
+        return training
+
+    _rewrite_legacy(FIXTURES / "legacy_mlp.h5", tmp_path / "old.h5", old_config, old_training)
+    model = keras.models.load_model(tmp_path / "old.h5")
+    x, expected = inputs_and_predictions("legacy_mlp")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+    assert model.input_shape == (None, 6, 6)
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.005)
+
+    def decayed(training):
+        training = old_training(training)
+        training["optimizer_config"]["config"]["decay"] = 0.01
+        return training
+
+    _rewrite_legacy(FIXTURES / "legacy_mlp.h5", tmp_path / "decay.h5", old_config, decayed)
+    with pytest.raises(ModelFormatError, match="decay=0.01.*compile=False"):
+        keras.models.load_model(tmp_path / "decay.h5")
+    model = keras.models.load_model(tmp_path / "decay.h5", compile=False)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+
+
+def test_keras_archive_with_npz_weights_is_refused_clearly(tmp_path):
+    with zipfile.ZipFile(tmp_path / "n.keras", "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("config.json", "{}")
+        z.writestr("model.weights.npz", b"")
+    with pytest.raises(ModelFormatError, match="weights_format='npz'"):
+        keras.models.load_model(tmp_path / "n.keras")
+
+
 @pytest.mark.parametrize("name,file", [
     ("cnn_bn", "k3_cnn_bn.weights.h5"), ("embed_bilstm", "k3_embed_bilstm.weights.h5"),
     ("wide_deep", "k3_wide_deep.weights.h5"), ("cnn_bn", "k3_cnn_bn.keras"),

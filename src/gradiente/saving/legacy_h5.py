@@ -215,19 +215,18 @@ def _compile(model, training, custom_objects, path):
 
     if not isinstance(training, dict):
         raise ModelFormatError(path, "training_config is not a JSON object.")
-    optimizer = training.get("optimizer_config")
-    if isinstance(optimizer, dict):
-        optimizer = _keras2_optimizer(optimizer, path)
-    config = {"optimizer": optimizer, "loss": training.get("loss"),
+    config = {"optimizer": training.get("optimizer_config"), "loss": training.get("loss"),
               "metrics": training.get("metrics"),
               "weighted_metrics": training.get("weighted_metrics"),
               "loss_weights": training.get("loss_weights")}
     try:
+        if isinstance(config["optimizer"], dict):
+            config["optimizer"] = _keras2_optimizer(config["optimizer"], path)
         compile_from_config(model, translate(config, path), custom_objects, path)
-    except (ValueError, TypeError) as err:
-        warnings.warn(f"'{path}': the model loaded, but its compile arguments could not be "
-                      f"restored ({err}); call model.compile() before training it.",
-                      UserWarning, stacklevel=3)
+    except (ValueError, TypeError) as err:  # as Keras 3, whose compile() raises here
+        reason = err.reason if isinstance(err, ModelFormatError) else str(err)
+        raise ModelFormatError(path, f"its compile arguments cannot be restored ({reason}); "
+                                     "pass compile=False to load the model without them.") from None
 
 
 def _keras2_optimizer(record, path):
