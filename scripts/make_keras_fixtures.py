@@ -179,6 +179,26 @@ def subclassed(keras):
     save_io("k3_subclassed", x, y)
 
 
+def trained(keras):
+    """A classifier compiled with objects (not strings) and trained, so the archive holds
+    a momentum optimizer's state and metric/loss configs."""
+    rng = np.random.default_rng(11)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"),
+                              keras.layers.Dense(3)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    x = rng.normal(size=(16, 4)).astype("float32")
+    labels = rng.integers(0, 3, size=16)
+    model.fit(x, labels, epochs=2, batch_size=8, verbose=0)
+    model.save(os.path.join(OUT, "k3_trained.keras"))
+    save_io("k3_trained", x, model.predict(x, verbose=0))
+    np.save(os.path.join(OUT, "k3_trained.labels.npy"), labels)
+    # One more step from the saved state: the loaded model must take the same step.
+    model.train_on_batch(x[:8], labels[:8])
+    np.save(os.path.join(OUT, "k3_trained.after_step.npy"), model.predict(x, verbose=0))
+
+
 def main(kind):
     os.makedirs(OUT, exist_ok=True)
     if kind == "keras3":
@@ -194,6 +214,7 @@ def main(kind):
             if name in ("cnn_bn", "embed_bilstm", "wide_deep"):
                 model.save_weights(os.path.join(OUT, f"k3_{name}.weights.h5"))
         subclassed(keras)
+        trained(keras)
         print("keras", keras.__version__)
     elif kind == "legacy":
         os.environ["TF_USE_LEGACY_KERAS"] = "1"
