@@ -2,7 +2,8 @@
 started several processes), or a world of one process that needs nothing.
 
 Hot-path collectives use mpi4py's buffer methods on contiguous NumPy arrays; pickled
-objects travel only once per fit (signatures, random state) or per predict.
+objects travel once per fit, epoch or predict (signatures, random state, predictions), and
+per step only for the logs of a model's own train_step.
 """
 import os
 import sys
@@ -27,6 +28,12 @@ def launched_size():
         if value and value.isdigit():
             return int(value)
     return 1
+
+
+def launched():
+    """Whether an MPI launcher started this process: its size variables, or a PMIx rank
+    (``srun --mpi=pmix`` sets no size; MPI itself then says how many there are)."""
+    return launched_size() > 1 or "PMIX_RANK" in os.environ
 
 
 class SingleProcess:
@@ -119,7 +126,7 @@ def world():
     """The process group, created on first use: MPI when a launcher started more than one
     process, otherwise a single process (mpi4py is then not imported at all)."""
     if _world["communicator"] is None:
-        _world["communicator"] = MPICommunicator() if launched_size() > 1 else SingleProcess()
+        _world["communicator"] = MPICommunicator() if launched() else SingleProcess()
         if _world["communicator"].size > 1:
             _install_excepthook(_world["communicator"])
     return _world["communicator"]
