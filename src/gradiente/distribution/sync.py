@@ -129,7 +129,7 @@ class Replicas:
         """Check that every process runs the same training, then start all from process 0's
         state (weights, optimizer, random stream, the epoch BackupAndRestore resumes at)."""
         if not model.built or not model.weights:
-            first = next(iter(data.batches(shuffle=False, steps=1)), None)
+            first = data.first_batch()
             if first is not None and batch_size_of(first[0]):
                 model(first[0], training=False)  # a subclassed model creates its weights
         self.agree({

@@ -4,6 +4,7 @@ Python generators and PyDataset-style sequences, served as (x, y, sample_weight)
 Arrays are checked once (equal lengths, not empty, NaN warned about) and cast to the model's
 float dtype once, not per batch; each epoch shuffles by one permutation.
 """
+import itertools
 import math
 import sys
 import warnings
@@ -179,6 +180,10 @@ class ArrayData:
     def steps(self):
         return -(-self.n // self.batch_size)
 
+    def first_batch(self):
+        """The first batch (unshuffled), for the checks before training."""
+        return next(iter(self.batches(shuffle=False, steps=1)), None)
+
     def batches(self, shuffle=False, steps=None):
         """Yield (x, y, sample_weight) batches; ``steps`` cycles through the data if needed."""
         order = backend.rng().permutation(self.n) if shuffle else None
@@ -214,6 +219,7 @@ class IterableData:
         self.is_dataset = is_dataset(source)
         self._steps = steps
         self._iterator, self._seen = None, 0  # a Dataset's pass that steps_per_epoch continues
+        self._pending = []     # a generator's batch that first_batch() read ahead
         self.n = None
         self.names = None      # the model's output names, to order dict targets
         self.y_layout = None   # the structure of the latest batch's targets
@@ -235,14 +241,37 @@ class IterableData:
             order = backend.rng().permutation(len(self.source)) if shuffle else np.arange(len(self.source))
             items = (self.source[int(i)] for i in order[:steps])
         else:
-            items = self.source if steps is None else _take(self.source, steps)
+            items = self.source
+            if self._pending:  # the batch first_batch() took from a one-shot iterator
+                items, self._pending = itertools.chain(self._pending, self.source), []
+            items = items if steps is None else _take(items, steps)
         for item in items:
-            x, y, sw = _unpack_item(item)
-            ys, self.y_layout = structure(y, "y") if y is not None else (None, None)
-            if ys is not None and self.y_layout[0] == "dict" and self.names:
-                ys = _align(ys, self.y_layout[1], self.names)
-                self.y_layout = ("dict", list(self.names))
-            yield x, ys, sw
+            yield self._convert(item)
+
+    def _convert(self, item):
+        x, y, sw = _unpack_item(item)
+        ys, self.y_layout = structure(y, "y") if y is not None else (None, None)
+        if ys is not None and self.y_layout[0] == "dict" and self.names:
+            ys = _align(ys, self.y_layout[1], self.names)
+            self.y_layout = ("dict", list(self.names))
+        return x, ys, sw
+
+    def first_batch(self):
+        """The first batch, for the checks and building before training, or None. It is
+        never lost, as in Keras: a Dataset or PyDataset is read afresh, and the batch taken
+        from a one-shot generator is handed out again first by the next ``batches``."""
+        if self.is_dataset:
+            item = next(_take(self.source, 1), None)
+        elif self.is_sequence:
+            item = self.source[0] if len(self.source) else None
+        else:
+            if not self._pending:
+                iterator = iter(self.source)
+                item = next(iterator, None)
+                if item is not None and iterator is self.source:
+                    self._pending = [item]
+            item = self._pending[0] if self._pending else item
+        return None if item is None else self._convert(item)
 
     def _dataset_items(self, steps):
         """A Dataset's batches. With ``steps_per_epoch`` set, as Keras: each epoch continues

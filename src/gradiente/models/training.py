@@ -311,7 +311,7 @@ def _unpack_validation(validation_data):
 def _prepare(model, data, class_weight=None):
     """Build compile's loss and metrics and check the labels on the first batch, before
     any update."""
-    first = next(iter(data.batches(shuffle=False, steps=1)), None)
+    first = data.first_batch()
     if first is None:
         raise ValueError("The dataset is empty: it produced no batch.")
     xb, yb, _ = first
