@@ -3,12 +3,13 @@
 Step 1, with gradiente (its venv):   python scripts/check_with_keras.py write /tmp/gk
   builds and trains a few models, writes each with
   ``keras.saving.save_model(model, "<name>.keras", keras_compatible=True)`` and
-  ``model.save_weights("<name>.weights.h5")``, plus its input batch and predictions.
+  ``model.save_weights("<name>.weights.h5")`` and ``model.save("<name>.h5")`` (legacy HDF5),
+  plus its input batch and predictions.
 Step 2, with Keras 3 (a separate venv: pip install keras jax jaxlib h5py):
   KERAS_BACKEND=jax python scripts/check_with_keras.py check /tmp/gk
   loads each archive with ``keras.saving.load_model``, compares its predictions, then sets
   the weights of a fresh copy from the ``.weights.h5`` file and compares again; also checks
-  that the optimizer state came through (iterations). Its output is recorded in
+  that the optimizer state came through, and loads the legacy ``.h5``. Its output is recorded in
   scripts/check_with_keras.out.txt.
 """
 import os
@@ -76,6 +77,7 @@ def write(folder):
         model.fit(x, y, epochs=2, batch_size=4, verbose=0)  # optimizer state, BN statistics
         keras.saving.save_model(model, os.path.join(folder, f"{name}.keras"), keras_compatible=True)
         model.save_weights(os.path.join(folder, f"{name}.weights.h5"))
+        model.save(os.path.join(folder, f"{name}.h5"))  # the legacy format, as Keras 3 writes it
         xs = x if isinstance(x, list) else [x]
         for i, xi in enumerate(xs):
             np.save(os.path.join(folder, f"{name}.x{i}.npy"), xi)
@@ -106,11 +108,16 @@ def check(folder):
         fresh, _ = build(keras, name)
         fresh.load_weights(os.path.join(folder, f"{name}.weights.h5"))
         diff_w = float(np.abs(fresh.predict(x, verbose=0) - expected).max())
-        ok = diff < 1e-5 and diff_w < 1e-5 and diff_opt == 0.0
+        # compile=False: Keras 3.15.1 cannot rebuild loss="mse" from a legacy .h5 training
+        # config ("Could not deserialize 'keras.metrics.mse'"), its own .h5 files included.
+        legacy = keras.saving.load_model(os.path.join(folder, f"{name}.h5"), compile=False)
+        diff_h5 = float(np.abs(legacy.predict(x, verbose=0) - expected).max())
+        ok = diff < 1e-5 and diff_w < 1e-5 and diff_opt == 0.0 and diff_h5 < 1e-5
         failures += not ok
         print(f"{name:13s} load_model max|diff|={diff:.2e} optimizer iterations={iterations}, "
               f"{len(theirs)} variables max|diff|={diff_opt:.1e}  "
-              f"load_weights into a Keras-built copy max|diff|={diff_w:.2e}  {'OK' if ok else 'FAIL'}")
+              f"load_weights into a Keras-built copy max|diff|={diff_w:.2e}  "
+              f"legacy .h5 max|diff|={diff_h5:.2e}  {'OK' if ok else 'FAIL'}")
     print("all OK" if not failures else f"{failures} FAILED")
     return failures
 

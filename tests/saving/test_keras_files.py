@@ -282,6 +282,30 @@ def test_archive_written_here_has_the_same_weight_paths_as_keras(tmp_path, name)
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
 
 
+def test_model_save_h5_writes_the_legacy_format_as_keras_3_does(tmp_path):
+    model = embed_bilstm()
+    model.compile(optimizer="adam", loss="mse")
+    path = tmp_path / "m.h5"
+    model.save(path)
+    assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
+    with h5py.File(path) as f:
+        assert {"keras_version", "backend", "model_config", "training_config"} <= set(f.attrs)
+        config = json.loads(f.attrs["model_config"])
+        assert config["class_name"] == "Sequential"
+        assert json.loads(f.attrs["training_config"])["optimizer_config"]["class_name"] == "Adam"
+        weights = f["model_weights"]
+        assert [n.decode() if isinstance(n, bytes) else n for n in weights.attrs["layer_names"]] == \
+            [layer.name for layer in model.layers]
+        names = list(weights[model.layers[1].name].attrs["weight_names"])
+        assert len(names) == 6 and len(set(names)) == 6  # both cells' kernels, told apart
+    loaded = keras.models.load_model(path)
+    x = np.load(FIXTURES / "k3_embed_bilstm.x.npy")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    other = embed_bilstm()
+    other.load_weights(path)  # also as a legacy weights source
+    np.testing.assert_array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_save_weights_h5_has_keras_paths_and_never_a_zip(tmp_path):
     model = embed_bilstm()
     path = tmp_path / "w.weights.h5"
@@ -490,5 +514,7 @@ def test_without_h5py_reading_or_writing_hdf5_says_what_to_install(tmp_path, mon
     with pytest.raises(ImportError, match="h5py"):
         model.save_weights(target)
     assert target.read_bytes() == b"kept"  # nothing already saved is lost
+    with pytest.raises(ImportError, match="h5py"):
+        model.save(tmp_path / "m.h5")
     model.save(tmp_path / "m.keras")  # the default format needs NumPy only
     assert keras.models.load_model(tmp_path / "m.keras").count_params() == 15

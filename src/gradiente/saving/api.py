@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import json
 import os
-import warnings
 
 from gradiente.saving import bounded_json, file_format, limits, weight_plan
 from gradiente.saving.archive import ArchiveWriter
@@ -31,7 +30,7 @@ from gradiente.saving.layout import (
     FORMAT_VERSION, MODEL_MEMBERS, MODEL_PATTERNS, check_manifest, check_metadata, manifest_of,
     metadata, open_archive, read_config, version,
 )
-from gradiente.saving.legacy_h5 import load_legacy_model
+from gradiente.saving.legacy_h5 import load_legacy_model, save_legacy_model
 from gradiente.saving.model_config import model_from_config, model_to_config
 from gradiente.saving.saved_weights import after_loading, loaded_weights, saved_weights
 from gradiente.saving.training_state import restore_training  # noqa: F401  (BackupAndRestore's import)
@@ -70,10 +69,11 @@ def save_model(model: Model, filepath: str | os.PathLike[str], overwrite: bool =
                              "archive: give a '.keras' name (and no training_state).")
         return save_keras_archive(model, filepath, overwrite, include_optimizer)
     if filepath.endswith((".h5", ".hdf5")):
-        warnings.warn(f"'{filepath}': gradiente writes its own .keras zip format (no HDF5); the "
-                      "file will load with gradiente's load_model only. Prefer a .keras name.",
-                      UserWarning, stacklevel=3)
-    elif not filepath.endswith(".keras"):
+        # Keras 3 writes its legacy HDF5 format under these names (h5py needed).
+        if training_state is not None:
+            raise ValueError(f"save_model('{filepath}'): a training state needs a '.keras' name.")
+        return save_legacy_model(model, filepath, overwrite, include_optimizer)
+    if not filepath.endswith(".keras"):
         raise ValueError(
             f"Invalid filepath extension for saving: '{filepath}'. Add a `.keras` extension "
             "(e.g. 'my_model.keras'); for weights only, use model.save_weights('x.weights.npz')."

@@ -9,7 +9,10 @@ then non-trainable ones), and each name is a dataset path inside the layer's gro
 model's layers are matched by name; a weights file's by order of the layers that hold
 weights, as Keras does. Keras 2's config format is translated to Keras 3's first.
 """
+import json
 import warnings
+
+import numpy as np
 
 from gradiente.saving import bounded_json, limits, weight_plan
 from gradiente.saving.errors import ModelFormatError
@@ -71,6 +74,56 @@ def _json(text, path, name):
         raise ModelFormatError(path, f"the attribute {name} is not JSON text.")
     data = text.encode("utf-8")
     return bounded_json.loads(data, limits.json_bound("<json string>"), path, name)
+
+
+def save_legacy_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Write ``model`` as a legacy ``.h5`` file, as Keras 3's ``model.save("m.h5")`` does:
+    ``model_config``, ``training_config`` and the ``model_weights`` group (the optimizer's
+    state is not written). Needs h5py."""
+    from gradiente.saving.h5_file import require_h5py
+    from gradiente.saving.keras_archive import KERAS_VERSION, keras_model_config
+    from gradiente.utils.atomic import atomic_write
+
+    h5py = require_h5py(f"Saving '{filepath}' (HDF5)")
+    full = keras_model_config(model, include_optimizer)
+    training = full.get("compile_config")
+    if training:
+        training = {k: v for k, v in training.items() if k != "optimizer"}
+        optimizer = full["compile_config"]["optimizer"]
+        training["optimizer_config"] = {"class_name": optimizer["class_name"],
+                                        "config": optimizer["config"]}
+    with atomic_write(filepath, overwrite=overwrite) as handle, h5py.File(handle, "w") as f:
+        f.attrs["keras_version"] = KERAS_VERSION
+        f.attrs["backend"] = "gradiente"
+        f.attrs["model_config"] = json.dumps(
+            {"class_name": full["class_name"], "config": full["config"]}).encode("utf-8")
+        if training:
+            f.attrs["training_config"] = json.dumps(training).encode("utf-8")
+        _write_weights(f.create_group("model_weights"), model)
+
+
+def _write_weights(group, model):
+    from gradiente.saving.saved_weights import saved_weights
+
+    stored = {id(v): value for v, value in saved_weights(model)}
+    group.attrs["layer_names"] = [layer.name.encode("utf-8") for layer in model.layers]
+    group.attrs["backend"] = b"gradiente"
+    # Keras writes the groups in name order, so no group name is a prefix written later.
+    for layer in sorted(model.layers, key=lambda la: la.name):
+        layer_group = group.create_group(layer.name)
+        weights = [v for v in _layer_weights(layer) if id(v) in stored]
+        names, taken = [], set()
+        for v in weights:
+            name = base = f"{layer.name}/{getattr(v, 'name', 'weight')}"
+            n = 0
+            while name in taken:  # a wrapper's two cells both hold a "kernel"
+                n += 1
+                name = f"{base}_{n}"
+            taken.add(name)
+            names.append(name)
+            layer_group.create_dataset(name, data=np.asarray(stored[id(v)]))
+        layer_group.attrs["weight_names"] = [n.encode("utf-8") for n in names]
+    group.create_group("top_level_model_weights").attrs["weight_names"] = []
 
 
 # --- weights ------------------------------------------------------------------------------
