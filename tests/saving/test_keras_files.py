@@ -286,7 +286,9 @@ def test_model_save_h5_writes_the_legacy_format_as_keras_3_does(tmp_path):
     model = embed_bilstm()
     model.compile(optimizer="adam", loss="mse")
     path = tmp_path / "m.h5"
-    model.save(path)
+    with pytest.warns(UserWarning, match="legacy HDF5.*prefer the '.keras' format") as caught:
+        model.save(path)
+    assert caught[0].filename == __file__  # points at the caller's line
     assert path.read_bytes()[:8] == b"\x89HDF\r\n\x1a\n"
     with h5py.File(path) as f:
         assert {"keras_version", "backend", "model_config", "training_config"} <= set(f.attrs)
@@ -514,7 +516,7 @@ def test_without_h5py_reading_or_writing_hdf5_says_what_to_install(tmp_path, mon
     with pytest.raises(ImportError, match="h5py"):
         model.save_weights(target)
     assert target.read_bytes() == b"kept"  # nothing already saved is lost
-    with pytest.raises(ImportError, match="h5py"):
+    with pytest.raises(ImportError, match="h5py"), pytest.warns(UserWarning, match="legacy"):
         model.save(tmp_path / "m.h5")
     model.save(tmp_path / "m.keras")  # the default format needs NumPy only
     assert keras.models.load_model(tmp_path / "m.keras").count_params() == 15

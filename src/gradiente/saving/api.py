@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import json
 import os
+import warnings
 
 from gradiente.saving import bounded_json, file_format, limits, weight_plan
 from gradiente.saving.archive import ArchiveWriter
@@ -69,7 +70,10 @@ def save_model(model: Model, filepath: str | os.PathLike[str], overwrite: bool =
                              "archive: give a '.keras' name (and no training_state).")
         return save_keras_archive(model, filepath, overwrite, include_optimizer)
     if filepath.endswith((".h5", ".hdf5")):
-        # Keras 3 writes its legacy HDF5 format under these names (h5py needed).
+        # Keras 3 writes its legacy HDF5 format under these names (h5py needed), warning so.
+        warnings.warn(f"'{filepath}': saving in the legacy HDF5 format, as Keras does for an .h5 "
+                      "name; prefer the '.keras' format (model.save('my_model.keras')).",
+                      UserWarning, stacklevel=3)
         if training_state is not None:
             raise ValueError(f"save_model('{filepath}'): a training state needs a '.keras' name.")
         return save_legacy_model(model, filepath, overwrite, include_optimizer)
