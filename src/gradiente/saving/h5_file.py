@@ -273,8 +273,3 @@ def _decoded(value, path, where):
         return _decoded(bytes(value), path, where)
     return value
 
-
-def open_h5_for_writing(handle):
-    """An h5py.File writing to the open binary ``handle`` (the atomic temp file)."""
-    h5py = require_h5py("Writing a Keras HDF5 file")
-    return h5py.File(handle, "w")
