@@ -1,11 +1,13 @@
-"""HDF5 files read safely through h5py (an optional dependency), and written simply.
+"""HDF5 files read safely through h5py (an optional dependency).
 
 Every object is reached by hard links only (a soft or external link could point anywhere
 on the machine), every dataset is checked before it is read: a plain numeric dtype (no
 object, compound, variable-length or string data where weights are expected), a bounded
 rank, data stored inside this file (not external, not virtual), and a declared size the
 stored bytes can back (a compressed "shape bomb" declares terabytes from a few bytes).
-Whatever h5py or the HDF5 library raises for a damaged file becomes ModelFormatError.
+Whatever h5py or the HDF5 library raises for a damaged file becomes ModelFormatError, and
+the one damage found to hang the library (a global heap's object sizes) is checked on the
+file's bytes first.
 """
 import contextlib
 import io
