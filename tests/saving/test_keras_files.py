@@ -192,6 +192,16 @@ def test_load_weights_into_a_model_built_here(name, file):
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
 
 
+def test_tf_keras_2_13_layer_checkpoint_names_load(tmp_path):
+    path = tmp_path / "old.weights.h5"
+    with h5py.File(FIXTURES / "k3_cnn_bn.weights.h5") as src, h5py.File(path, "w") as f:
+        src.copy("layers", f, name="_layer_checkpoint_dependencies")
+    model = cnn_bn()
+    model.load_weights(path)
+    x, expected = inputs_and_predictions("k3_cnn_bn")
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=0, atol=1e-5)
+
+
 def test_weights_of_a_different_architecture_are_refused_and_nothing_changes():
     model = keras.Sequential([keras.Input((8, 8, 2)), L.Conv2D(4, 3, padding="same"),
                               L.Flatten(), L.Dense(3)])

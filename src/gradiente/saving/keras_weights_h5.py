@@ -149,6 +149,11 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
     from gradiente.saving.saved_weights import after_loading
 
     datasets = reader.datasets_under(root)
+    if not any(k.startswith("layers/") for k in datasets):
+        # tf.keras 2.13 named the layer list after its checkpoint attribute; Keras 3 reads
+        # such files by this renaming, and so do we.
+        old = "_layer_checkpoint_dependencies"
+        datasets = {k.replace(old, "layers"): d for k, d in datasets.items()}
     used = set()
     assignments = []
     for path, name, variables, named in keras_tree(model):
