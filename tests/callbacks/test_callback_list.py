@@ -204,7 +204,7 @@ def test_bad_callbacks_arguments_are_explained():
         CallbackList([lambda epoch: None])
     with pytest.raises(TypeError, match="must be a list of Callback instances"):
         CallbackList("early_stopping")
-    assert CallbackList(ModelCheckpoint("x.npz")).callbacks[0].filepath == "x.npz"
+    assert CallbackList(ModelCheckpoint("x.keras")).callbacks[0].filepath == "x.keras"
 
 
 def test_history_records_floats_per_epoch_and_sets_model_history():

@@ -51,13 +51,13 @@ def test_other_callbacks_read_lazy_logs(tmp_path):
     model = FakeModel()
     history = History()
     cbs = CallbackList([TerminateOnNaN(), history, CSVLogger(str(tmp_path / "log.csv")),
-                        ModelCheckpoint(str(tmp_path / "b{batch}-{loss}.h5"), save_freq=1,
+                        ModelCheckpoint(str(tmp_path / "b{batch}-{loss}.weights.h5"), save_freq=1,
                                         save_weights_only=True)], model=model)
     cbs.on_train_begin()
     cbs.on_epoch_begin(0)
     cbs.on_train_batch_end(0, LazyLogs({"loss": math.nan}))
     assert model.stop_training
-    assert model.saved == [str(tmp_path / "b1-nan.h5")]
+    assert model.saved == [str(tmp_path / "b1-nan.weights.h5")]
     cbs.on_epoch_end(0, LazyLogs({"loss": 2.0}))
     cbs.on_train_end()
     assert history.history == {"loss": [2.0]}

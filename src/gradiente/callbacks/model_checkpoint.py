@@ -48,6 +48,7 @@ class ModelCheckpoint(Callback):
                 f"received save_freq={save_freq!r}."
             )
         self.filepath = os.fspath(filepath)
+        _check_extension(self.filepath, save_weights_only)
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -127,3 +128,20 @@ class ModelCheckpoint(Callback):
                 pass  # Saving has not landed for this model: fall back to raw weights.
         path = filepath if filepath.endswith(".npz") else filepath + ".npz"
         return save_weights_npz(path, self.model.get_weights())
+
+
+def _check_extension(filepath, save_weights_only):
+    # Keras 3 refuses a name its saver would not accept when the callback is made, not at
+    # the end of the first epoch; gradiente's NumPy-only formats are allowed beside Keras's.
+    if save_weights_only:
+        if not filepath.endswith((".weights.h5", ".weights.npz")):
+            raise ValueError(
+                "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath must end "
+                "in `.weights.h5` (Keras's weights format, needs h5py) or `.weights.npz` "
+                f"(gradiente's NumPy-only one). Received: filepath={filepath}"
+            )
+    elif not filepath.endswith((".keras", ".h5")):
+        raise ValueError(
+            "The filepath given to `ModelCheckpoint` must end in `.keras` (the model format; "
+            f"`.h5` for the legacy HDF5 one). Received: filepath={filepath}"
+        )
