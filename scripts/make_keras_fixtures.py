@@ -3,7 +3,12 @@
 Not run by CI (it needs Keras). Keras 3 fixtures: a venv with ``pip install keras jax
 jaxlib h5py`` and ``KERAS_BACKEND=jax python scripts/make_keras_fixtures.py keras3``.
 Legacy fixtures come from tf.keras 2 (``pip install tf_keras tensorflow-cpu h5py``):
-``TF_USE_LEGACY_KERAS=1 python scripts/make_keras_fixtures.py legacy``.
+``TF_USE_LEGACY_KERAS=1 python scripts/make_keras_fixtures.py legacy``. The archives whose
+preprocessing layers keep state in ``assets/`` (k3_text_int, k3_text_tfidf, k3_lookups)
+need Keras's TensorFlow backend (its string layers run only there): with tensorflow-cpu
+added to the Keras 3 venv, ``python scripts/make_keras_fixtures.py keras3-assets``; beside
+each go its input strings/numbers, Keras's predictions, and ``<name>.<layer>.npy``: what
+each preprocessing layer alone returns for its input.
 
 Each model gets every weight drawn at random (so no weight is a trivial zero or one and
 BatchNormalization's moving statistics matter), then ``<name>.x.npy`` (its input batch,
@@ -199,6 +204,77 @@ def trained(keras):
     np.save(os.path.join(OUT, "k3_trained.after_step.npy"), model.predict(x, verbose=0))
 
 
+# --- preprocessing layers with assets (KERAS_BACKEND=tensorflow: Keras runs its string
+# layers only there) -------------------------------------------------------------------------
+TEXTS = ["The cat sat on the mat.", "the dog ate my homework", "A cat, and a dog!",
+         "hello world again", "the end"]
+
+
+def preprocessing(keras):
+    """{name: (model, [inputs], {layer name: Keras's output of that layer alone})}: adapted
+    TextVectorization ('int' into an Embedding, and 'tf_idf'), and a four-input model of
+    the lookups and the other preprocessing layers, adapted or given their state."""
+    L = keras.layers
+    rng = np.random.default_rng(3)
+    texts = np.array(TEXTS)[:, None]
+    out = {}
+    tv = L.TextVectorization(max_tokens=20, output_sequence_length=6, name="tv")
+    tv.adapt(texts[:4])  # "the end": one known token, one out of the vocabulary
+    inp = keras.Input((1,), dtype="string")
+    h = L.GlobalAveragePooling1D()(L.Embedding(20, 4)(tv(inp)))
+    out["text_int"] = (keras.Model(inp, L.Dense(2)(h)), [texts], ["tv"])
+    tfidf = L.TextVectorization(max_tokens=12, ngrams=2, output_mode="tf_idf", name="tv_idf")
+    tfidf.adapt(texts[:4])
+    inp = keras.Input((1,), dtype="string")
+    out["text_tfidf"] = (keras.Model(inp, L.Dense(2)(tfidf(inp))), [texts], ["tv_idf"])
+
+    words = np.array([["red"], ["green"], ["blue"], ["red"], ["teal"]])
+    ints = np.array([[3], [7], [3], [12], [99]], dtype="int64")
+    floats = rng.normal(size=(5, 1)).astype("float32")
+    pairs = rng.normal(1.0, 2.0, size=(5, 2)).astype("float32")
+    s_in, i_in = keras.Input((1,), dtype="string"), keras.Input((1,), dtype="int64")
+    f_in, n_in = keras.Input((1,)), keras.Input((2,))
+    lookup = L.StringLookup(output_mode="one_hot", name="s_lookup")
+    lookup.adapt(words[:4])
+    given = L.StringLookup(vocabulary=["blue", "red"], mask_token="", output_mode="count",
+                           name="s_given")
+    ilookup = L.IntegerLookup(output_mode="tf_idf", name="i_lookup")
+    ilookup.adapt(ints[:4])
+    iindex = L.IntegerLookup(num_oov_indices=2, name="i_index")
+    iindex.adapt(ints[:4])
+    disc = L.Discretization(num_bins=4, name="disc")
+    disc.adapt(rng.normal(size=(40, 1)).astype("float32"))
+    norm = L.Normalization(name="norm")
+    norm.adapt(rng.normal(1.0, 2.0, size=(40, 2)).astype("float32"))
+    hashed = L.Hashing(num_bins=5, output_mode="one_hot", name="hash")
+    parts = [lookup(s_in), given(s_in), ilookup(i_in), hashed(s_in),
+             L.CategoryEncoding(4, output_mode="one_hot", name="cat")(disc(f_in)), norm(n_in),
+             L.Flatten()(L.Embedding(8, 2)(iindex(i_in)))]
+    model = keras.Model([s_in, i_in, f_in, n_in], L.Dense(1)(L.concatenate(parts)))
+    out["lookups"] = (model, [words, ints, floats, pairs],
+                      ["s_lookup", "s_given", "i_lookup", "i_index", "disc", "norm", "hash"])
+    return out
+
+
+def preprocessing_fixtures(keras):
+    import tensorflow as tf
+
+    for name, (model, xs, probed) in preprocessing(keras).items():
+        rng = np.random.default_rng(4)
+        for w in model.trainable_weights:  # Dense and Embedding weights, at random
+            w.assign(rng.normal(0.0, 0.5, tuple(w.shape)).astype("float32"))
+        model.compile(optimizer="adam", loss="mse")
+        tensors = [tf.constant(x) for x in xs]
+        y = model(tensors if len(xs) > 1 else tensors[0]).numpy()
+        model.save(os.path.join(OUT, f"k3_{name}.keras"))
+        save_io(f"k3_{name}", xs if len(xs) > 1 else xs[0], y)
+        inputs = {"tv": 0, "tv_idf": 0, "s_lookup": 0, "s_given": 0, "hash": 0,
+                  "i_lookup": 1, "i_index": 1, "disc": 2, "norm": 3}
+        for layer_name in probed:
+            result = model.get_layer(layer_name)(tensors[inputs[layer_name]]).numpy()
+            np.save(os.path.join(OUT, f"k3_{name}.{layer_name}.npy"), result)
+
+
 def main(kind):
     os.makedirs(OUT, exist_ok=True)
     if kind == "keras3":
@@ -216,6 +292,12 @@ def main(kind):
         subclassed(keras)
         trained(keras)
         print("keras", keras.__version__)
+    elif kind == "keras3-assets":
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        import keras
+
+        preprocessing_fixtures(keras)
+        print("keras", keras.__version__)
     elif kind == "legacy":
         os.environ["TF_USE_LEGACY_KERAS"] = "1"
         import tf_keras as keras
@@ -232,7 +314,7 @@ def main(kind):
             save_io(f"legacy_{name}", x, y)
         print("tf_keras", keras.__version__)
     else:
-        raise SystemExit("usage: make_keras_fixtures.py keras3|legacy")
+        raise SystemExit("usage: make_keras_fixtures.py keras3|keras3-assets|legacy")
 
 
 if __name__ == "__main__":

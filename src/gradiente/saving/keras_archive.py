@@ -1,7 +1,8 @@
 """Keras 3's ``.keras`` archive, read and written: a zip of ``metadata.json``
 (``keras_version``, ``date_saved``), ``config.json`` (Keras's serialized model, with its
 ``compile_config``) and ``model.weights.h5`` (the variables by Keras's object tree, see
-``keras_weights_h5``).
+``keras_weights_h5``), plus ``assets/`` files: the adapted vocabularies of lookup layers
+(see ``keras_assets``).
 
 Reading needs h5py; the architecture goes through the same checks as our own format
 (bounded JSON, only built-in or registered classes, Lambda code refused in safe mode) and
@@ -14,14 +15,14 @@ import json
 import os
 import zipfile
 
-from gradiente.saving import builtins, weight_plan
+from gradiente.saving import builtins, keras_assets, weight_plan
 from gradiente.saving.archive import ArchiveReader
 from gradiente.saving.compile_config import compile_from_config, compile_to_config
 from gradiente.saving.errors import ModelFormatError
 from gradiente.saving.h5_file import H5Reader, require_h5py
 from gradiente.saving.keras_config import keras_call_records, translate
 from gradiente.saving.keras_weights_h5 import (
-    read_keras_weights, restore_optimizer_from, write_keras_weights,
+    keras_objects, read_keras_weights, restore_optimizer_from, write_keras_weights,
 )
 from gradiente.saving.model_config import model_from_config, model_to_config
 from gradiente.utils.atomic import atomic_write
@@ -45,10 +46,6 @@ def _refuse_unsupported(path):
         raise ModelFormatError(path, "its weights are stored as model.weights.npz (Keras's "
                                      "weights_format='npz'); gradiente reads the default "
                                      "model.weights.h5. Re-save it with Keras's default format.")
-    assets = [n for n in names if n.startswith("assets/") and not n.endswith("/")]
-    if assets:
-        raise ModelFormatError(path, f"it holds layer assets ({', '.join(assets[:3])}), such as "
-                                     "lookup vocabularies, which gradiente does not read.")
 
 
 def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -75,12 +72,14 @@ def load_keras_archive(filepath, custom_objects=None, compile=True, safe_mode=Tr
                        if not k.startswith("optimizer/")]
             with weight_plan.planned(entries, path, any_int=True):
                 model = model_from_config(config, custom_objects, safe_mode, path)
+            state = {}
             try:
-                optimizer_sets = read_keras_weights(h5, model, check_names=True)
+                optimizer_sets = read_keras_weights(h5, model, check_names=True, state=state)
             except ModelFormatError:
                 raise
             except ValueError as err:  # a shape the archive's own architecture does not fit
                 raise ModelFormatError(path, str(err)) from None
+            keras_assets.load_assets(reader, keras_objects(model), state)
             if compile and config.get("compile_config"):
                 optimizer = compile_from_config(model, config["compile_config"], custom_objects, path)
                 restore_optimizer_from(h5, optimizer_sets, optimizer, model)
@@ -128,7 +127,7 @@ def keras_model_config(model, include_optimizer=True):
     if isinstance(model, Functional) and not isinstance(model, Sequential):
         keras_call_records(model, config["config"])
     config["compile_config"] = _keras_labels(compile_to_config(model)) if include_optimizer else None
-    return _keras_labels(config)
+    return keras_assets.keras_lookup_configs(_keras_labels(config))
 
 
 # Our class names that Keras registers under another name.
@@ -171,8 +170,11 @@ def save_keras_archive(model, filepath, overwrite=True, include_optimizer=True):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
         write_keras_weights(h5, model, include_optimizer and bool(config["compile_config"]))
+    assets = keras_assets.asset_files(keras_objects(model))
     with atomic_write(filepath, overwrite=overwrite) as handle:
         with zipfile.ZipFile(handle, "w") as archive:
             archive.writestr("metadata.json", json.dumps(metadata))
             archive.writestr("config.json", json.dumps(config))
             archive.writestr(WEIGHTS_MEMBER, buffer.getvalue())
+            for name, data in assets.items():
+                archive.writestr(name, data)

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from gradiente.saving import keras_assets
 from gradiente.saving.errors import ModelFormatError
 
 # Sublayers Keras reaches through a differently named attribute (its public property) than
@@ -108,18 +109,18 @@ def _children(layer):
     return out
 
 
-def keras_tree(model):
-    """[(path, object name, [variables], named)] for every layer of ``model``, in Keras's
-    walk order; ``path`` "" is the model itself. ``named``: the layer's name is part of a
-    graph's config (a Sequential or Functional model's layer), so a file written by Keras
-    for the same config names it the same."""
+def keras_objects(model):
+    """[(path, layer, named)] for every layer of ``model``, in Keras's walk order; ``path``
+    "" is the model itself. ``named``: the layer's name is part of a graph's config (a
+    Sequential or Functional model's layer), so a file written by Keras for the same config
+    names it the same."""
     out, seen = [], set()
 
     def visit(layer, path, named):
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        out.append((path, layer.name, _own_variables(layer), named))
+        out.append((path, layer, named))
         for attr, child in _children(layer):
             child_path = f"{path}/{attr}" if path else attr
             if isinstance(child, list):
@@ -137,15 +138,25 @@ def keras_tree(model):
     return out
 
 
+def keras_tree(model):
+    """[(path, object name, [variables], named)] for every layer of ``model``, in Keras's
+    walk order (see ``keras_objects``)."""
+    return [(path, layer.name, _own_variables(layer), named)
+            for path, layer, named in keras_objects(model)]
+
+
 def _vars_path(path):
     return f"{path}/vars" if path else "vars"
 
 
 # --- reading --------------------------------------------------------------------------
-def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=False):
+def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=False,
+                       state=None):
     """Read the arrays for ``model``'s variables from an open ``H5Reader`` by Keras's paths
     (under ``root``) and set them, only once every one was found and fits; returns the
-    file's optimizer datasets ({index: dataset}) for the caller to restore."""
+    file's optimizer datasets ({index: dataset}) for the caller to restore. A lookup's named
+    variables (its idf weights, see ``keras_assets``) go into ``state`` ({path: {name:
+    array}}) when given, for the caller to apply with the vocabulary; else they are set."""
     from gradiente.saving.saved_weights import after_loading
 
     datasets = reader.datasets_under(root)
@@ -155,11 +166,24 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
         old = "_layer_checkpoint_dependencies"
         datasets = {k.replace(old, "layers"): d for k, d in datasets.items()}
     used = set()
-    assignments = []
-    for path, name, variables, named in keras_tree(model):
+    assignments, named_state = [], []
+    objects = keras_objects(model)
+    for path, layer, named in objects:
+        name, variables = layer.name, _own_variables(layer)
         group = _vars_path(path)
         present = sorted((k for k in datasets if k.startswith(group + "/")
                           and "/" not in k[len(group) + 1:]), key=_index_key)
+        for state_name in keras_assets.state_names(layer):
+            key = f"{group}/{state_name}"
+            if key not in present:
+                raise ModelFormatError(reader.path, (
+                    f"layer '{name}' ({type(layer).__name__} in 'tf_idf' mode) needs its idf "
+                    f"weights at '{key}', which the file does not hold."))
+            present.remove(key)
+            used.add(key)
+            shape, dtype = reader.check_dataset(datasets[key], key)
+            keras_assets.check_idf(shape, dtype, reader.path, key)
+            named_state.append((path, layer, state_name, key))
         expected = [f"{group}/{i}" for i in range(len(variables))]
         if present != expected:
             raise ModelFormatError(reader.path, (
@@ -198,6 +222,8 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
             f"the file holds weights this architecture has no place for: {', '.join(left[:5])}"
             f"{' ...' if len(left) > 5 else ''} ({len(left)})."))
     values = [(v, reader.read(datasets[key], key)) for v, key in assignments]
+    extra = [(path, layer, state_name, key, reader.read(datasets[key], key))
+             for path, layer, state_name, key in named_state]
     bad = []
     for v, value in values:
         v.data[...] = value
@@ -206,6 +232,11 @@ def read_keras_weights(reader, model, root="", check_names=False, skip_mismatch=
     if bad:
         warnings.warn(f"'{reader.path}': the weights {bad} contain NaN or infinite values; "
                       "the model was loaded as saved.", UserWarning, stacklevel=4)
+    for path, layer, state_name, key, value in extra:
+        if state is None:
+            keras_assets.set_idf(layer, value, reader.path, key)
+        else:
+            state.setdefault(path, {})[state_name] = value
     after_loading(model)
     return {int(k.rsplit("/", 1)[1]): d for k, d in optimizer.items()
             if k.startswith("optimizer/vars/") and k.rsplit("/", 1)[1].isdigit()}
@@ -244,11 +275,13 @@ def write_keras_weights(h5, model, include_optimizer=True):
     from gradiente.saving.saved_weights import saved_weights
 
     stored = {id(v): value for v, value in saved_weights(model)}
-    for path, name, variables, _ in keras_tree(model):
+    for path, layer, _ in keras_objects(model):
         group = h5.create_group(_vars_path(path))
-        group.attrs["name"] = name
-        for i, v in enumerate(variables):
+        group.attrs["name"] = layer.name
+        for i, v in enumerate(_own_variables(layer)):
             group.create_dataset(str(i), data=np.asarray(stored.get(id(v), v.data)))
+        for state_name, value in keras_assets.own_state(layer).items():
+            group.create_dataset(state_name, data=value)
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and optimizer is not None and optimizer.variables:
         group = h5.create_group("optimizer/vars")

@@ -66,6 +66,13 @@ MAX_EPOCH = 2 ** 31 - 1
 MAX_RNG_WORDS = 1024  # MT19937's key, the largest bit generator state, has 624
 
 
+# --- asset files (a Keras archive's lookup vocabularies) --------------------------------
+# One token per line: 10 million tokens (far beyond the vocabularies adapt builds; 1.6 GB
+# as Python strings once split) of 25 bytes on average.
+MAX_VOCABULARY_LINES = 10_000_000
+MAX_ASSET_BYTES = 256 << 20
+
+
 # --- arrays ------------------------------------------------------------------------------
 _PLAIN_DTYPE = re.compile(r"[<>|=]?[biufc]\d{1,2}|bool|u?int(8|16|32|64)|float(16|32|64|128)"
                           r"|complex(64|128|256)|longdouble|clongdouble")
