@@ -137,3 +137,88 @@ def test_a_submodule_missing_its_own_dependency_says_so(tmp_path, monkeypatch):
     with pytest.raises(ModuleNotFoundError, match="gradiente_test_no_such_dependency"):
         gradiente.needs_missing_dependency
     assert "needs_missing_dependency" in dir(gradiente)
+
+
+# Public Layer subclasses under gradiente/layers that Keras does not export either: bases
+# shared by exported layers, and the graph's op layer. A new class must be exported (in
+# gradiente.layers._EXPORTS) or named here.
+INTERNAL_LAYER_CLASSES = {
+    "Conv", "ConvTranspose", "DepthwiseConv", "SeparableConv", "Pooling", "GlobalPooling", "Cropping",
+    "UpSampling", "ZeroPadding", "OpLayer", "DataLayer", "IndexLookup", "BaseImagePreprocessingLayer",
+    "RandomImageLayer", "RandomAffineLayer",
+}
+
+
+def test_every_lazy_layer_name_is_the_object_its_module_defines():
+    import importlib
+
+    from gradiente import layers
+
+    table = {name: module for module, names in layers._EXPORTS.items() for name in names}
+    assert len(table) == sum(map(len, layers._EXPORTS.values()))  # no name listed twice
+    assert sorted(layers.__all__) == sorted(table)
+    assert set(table) <= set(dir(layers))
+    for name, module in table.items():
+        assert getattr(layers, name) is getattr(importlib.import_module(module), name), name
+        assert name in vars(layers)  # cached after the first read: later reads are plain
+    namespace = {}
+    exec("from gradiente.layers import *", namespace)
+    assert {n: v for n, v in namespace.items() if n != "__builtins__"} == {n: vars(layers)[n] for n in table}
+    assert layers.load_all() == {name: getattr(layers, name) for name in table}
+
+
+def test_the_layer_table_lists_every_public_layer_class():
+    import importlib
+    import pkgutil
+
+    from gradiente import layers
+    from gradiente.layers.layer import Layer
+
+    exported = {id(value) for value in layers.load_all().values()}
+    defined = {}
+    for info in pkgutil.walk_packages(layers.__path__, "gradiente.layers."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (isinstance(value, type) and issubclass(value, Layer) and value.__module__ == info.name
+                    and not name.startswith("_")):
+                defined[name] = value
+    assert len(defined) > 100  # the walk found the catalogue
+    forgotten = {name for name, cls in defined.items() if id(cls) not in exported} - INTERNAL_LAYER_CLASSES
+    assert forgotten == set(), "add these to gradiente.layers._EXPORTS (or INTERNAL_LAYER_CLASSES)"
+    assert INTERNAL_LAYER_CLASSES <= set(defined)  # no stale entries
+
+
+def test_a_layer_loads_only_its_own_modules():
+    loaded = loaded_after("import gradiente as keras\nkeras.Sequential; keras.layers.Dense; keras.Input")
+    assert {"gradiente.layers.dense", "gradiente.layers.input_layer", "gradiente.layers.op_layer"} <= loaded
+    for lazy in ("gradiente.layers.recurrent", "gradiente.layers.convolutional", "gradiente.layers.preprocessing",
+                 "gradiente.layers.attention", "gradiente.layers.pooling", "gradiente.layers.serialization"):
+        assert lazy not in loaded, lazy
+
+
+def test_each_layer_module_imported_first_in_a_fresh_interpreter():
+    # Each module of the table is the first one read through gradiente.layers, so an import
+    # cycle hidden by the old import-everything order shows up. One interpreter: forgetting
+    # every gradiente module before each try is as fresh, and NumPy loads only once.
+    code = ("import importlib, sys\nfrom gradiente import layers\nfailed = []\n"
+            "for module, names in layers._EXPORTS.items():\n"
+            "    for loaded in [m for m in sys.modules if m.split('.')[0] == 'gradiente']:\n"
+            "        del sys.modules[loaded]\n"
+            "    try:\n"
+            "        from gradiente import layers as fresh\n"
+            "        assert getattr(fresh, names[0]) is getattr(importlib.import_module(module), names[0])\n"
+            "    except Exception as error:\n"
+            "        failed.append(f'{module}: {error!r}')\n"
+            "print(len(layers._EXPORTS), failed)\n")
+    count, failed = run_python(code).split(" ", 1)
+    assert int(count) > 40 and failed.strip() == "[]", failed
+
+
+def test_a_missing_layer_name_is_an_attribute_error():
+    from gradiente import layers
+
+    with pytest.raises(AttributeError, match="module 'gradiente.layers' has no attribute 'Dense2'"):
+        layers.Dense2
+    with pytest.raises(ImportError, match="Dense2"):
+        exec("from gradiente.layers import Dense2", {})
+    assert layers.recurrent is sys.modules["gradiente.layers.recurrent"]  # a submodule, as before

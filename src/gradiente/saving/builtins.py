@@ -27,7 +27,10 @@ def classes(category):
     from gradiente.layers.layer import Layer
 
     if category == "layers":
-        found = {name: obj for module in (layers, models) for name, obj in vars(module).items()
+        # layers.load_all(): gradiente.layers loads its names on first use, so its namespace
+        # holds only those read so far.
+        exported = {**layers.load_all(), **vars(models)}
+        found = {name: obj for name, obj in exported.items()
                  if isinstance(obj, type) and issubclass(obj, Layer) and not name.startswith("_")}
         # Keras writes a class's own name, which can differ from the name it is exported
         # under (GroupedQueryAttention, exported as GroupQueryAttention).
