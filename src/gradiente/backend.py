@@ -6,7 +6,6 @@ the whole library at once.
 """
 import contextvars as _contextvars
 import os as _os
-import random as _pyrandom
 import sys as _sys
 
 import numpy as np
@@ -16,7 +15,7 @@ _state = {
     "floatx": np.dtype("float32"),
     "epsilon": 1e-7,
     "image_data_format": "channels_last",
-    "rng": np.random.default_rng(),
+    "rng": None,  # made on first use (rng()): importing numpy.random takes ~10 ms
     "stop_on_nonfinite_loss": True,
 }
 
@@ -101,6 +100,8 @@ def set_stop_on_nonfinite_loss(value):
 
 def set_random_seed(seed):
     """Seed every source of randomness the library uses (its generator, NumPy's, Python's)."""
+    import random as _pyrandom  # here: only seeding needs Python's generator
+
     seed = int(seed)
     _state["rng"] = np.random.default_rng(seed)
     np.random.seed(seed % (2**32))
@@ -109,13 +110,16 @@ def set_random_seed(seed):
 
 def rng():
     """The library's random generator; initializers, dropout and shuffling draw from it."""
-    return _state["rng"]
+    generator = _state["rng"]
+    if generator is None:
+        generator = _state["rng"] = np.random.default_rng()
+    return generator
 
 
 def make_rng(seed=None):
     """A generator for an object that was given its own ``seed``, else the library's."""
     if seed is None:
-        return _state["rng"]
+        return rng()
     return np.random.default_rng(seed)
 
 
