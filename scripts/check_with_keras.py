@@ -11,12 +11,20 @@ Step 2, with Keras 3 (a separate venv: pip install keras jax jaxlib h5py):
   the weights of a fresh copy from the ``.weights.h5`` file and compares again; also checks
   that the optimizer state came through, and loads the legacy ``.h5``. Its output is recorded in
   scripts/check_with_keras.out.txt.
+Step 3, Keras 3 with its TensorFlow backend (tensorflow-cpu added to that venv; Keras runs
+  its string layers only there):  KERAS_BACKEND=tensorflow python scripts/check_with_keras.py
+  check-assets /tmp/gk
+  loads the archives of adapted TextVectorization ('int', 'tf_idf') and lookup layers, whose
+  vocabularies gradiente wrote as asset files and idf weights, and compares the predictions
+  and what each preprocessing layer alone returns. Also recorded in check_with_keras.out.txt.
 """
 import os
 import sys
 
 import numpy as np
 
+# The fixture script's preprocessing models (adapted here, by gradiente).
+ASSET_NAMES = ["text_int", "text_tfidf", "lookups"]
 NAMES = ["mlp", "wide_deep", "cnn_bn", "lstm", "gru", "embed_bilstm", "mha_ln",
          "zoo_conv", "zoo_seq", "zoo_attn", "zoo_nested", "zoo_masked"]
 
@@ -85,6 +93,66 @@ def write(folder):
         np.savez(os.path.join(folder, f"{name}.opt.npz"),
                  *[np.asarray(v.data) for v in model.optimizer.variables])
         print(f"wrote {name}: iterations={int(model.optimizer.iterations)}")
+    write_assets(folder)
+
+
+def _preprocessing(keras):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_keras_fixtures import preprocessing
+
+    return preprocessing(keras)
+
+
+def write_assets(folder):
+    import gradiente as keras
+
+    for name, (model, xs, probed) in _preprocessing(keras).items():
+        rng = np.random.default_rng(4)
+        for w in model.trainable_weights:
+            w.assign(rng.normal(0.0, 0.5, tuple(w.shape)).astype("float32"))
+        model.compile(optimizer="adam", loss="mse")
+        keras.saving.save_model(model, os.path.join(folder, f"{name}.keras"), keras_compatible=True)
+        for i, x in enumerate(xs):
+            np.save(os.path.join(folder, f"{name}.x{i}.npy"), x)
+        np.save(os.path.join(folder, f"{name}.y.npy"),
+                model.predict(xs if len(xs) > 1 else xs[0], verbose=0))
+        for layer in probed:
+            x = xs[_PROBE_INPUT[layer]]
+            np.save(os.path.join(folder, f"{name}.{layer}.npy"), model.get_layer(layer)(x).numpy())
+        print(f"wrote {name} (layers {', '.join(probed)})")
+
+
+_PROBE_INPUT = {"tv": 0, "tv_idf": 0, "s_lookup": 0, "s_given": 0, "hash": 0,
+                "i_lookup": 1, "i_index": 1, "disc": 2, "norm": 3}
+
+
+def check_assets(folder):
+    import keras
+    import tensorflow as tf
+
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
+    failures = 0
+    for name in ASSET_NAMES:
+        xs = [np.load(os.path.join(folder, f)) for f in sorted(os.listdir(folder))
+              if f.startswith(f"{name}.x")]
+        tensors = [tf.constant(x) for x in xs]
+        model = keras.saving.load_model(os.path.join(folder, f"{name}.keras"))
+        y = model(tensors if len(xs) > 1 else tensors[0]).numpy()
+        diff = float(np.abs(y - np.load(os.path.join(folder, f"{name}.y.npy"))).max())
+        probes = []
+        for f in sorted(os.listdir(folder)):
+            layer = f[len(name) + 1:-4]
+            if f.startswith(f"{name}.") and layer in _PROBE_INPUT:
+                got = model.get_layer(layer)(tensors[_PROBE_INPUT[layer]]).numpy()
+                want = np.load(os.path.join(folder, f))
+                probes.append((layer, float(np.abs(got - want).max()) if got.shape == want.shape
+                               else float("inf")))
+        ok = diff < 1e-5 and all(d < 1e-5 for _, d in probes)
+        failures += not ok
+        print(f"{name:11s} load_model max|diff|={diff:.2e}  layers alone: "
+              + ", ".join(f"{layer} {d:.1e}" for layer, d in probes) + f"  {'OK' if ok else 'FAIL'}")
+    print("all OK" if not failures else f"{failures} FAILED")
+    return failures
 
 
 def check(folder):
@@ -123,9 +191,11 @@ def check(folder):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):
-        raise SystemExit("usage: check_with_keras.py write|check FOLDER")
+    if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check", "check-assets"):
+        raise SystemExit("usage: check_with_keras.py write|check|check-assets FOLDER")
     if sys.argv[1] == "write":
         write(sys.argv[2])
-    else:
+    elif sys.argv[1] == "check":
         sys.exit(1 if check(sys.argv[2]) else 0)
+    else:
+        sys.exit(1 if check_assets(sys.argv[2]) else 0)

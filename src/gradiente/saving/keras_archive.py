@@ -127,7 +127,7 @@ def keras_model_config(model, include_optimizer=True):
     if isinstance(model, Functional) and not isinstance(model, Sequential):
         keras_call_records(model, config["config"])
     config["compile_config"] = _keras_labels(compile_to_config(model)) if include_optimizer else None
-    return keras_assets.keras_lookup_configs(_keras_labels(config))
+    return keras_assets.keras_preprocessing_configs(_keras_labels(config))
 
 
 # Our class names that Keras registers under another name.

@@ -167,14 +167,15 @@ def asset_files(objects):
 _LOOKUP_CLASSES = {"StringLookup", "IntegerLookup", "TextVectorization"}
 
 
-def keras_lookup_configs(value):
-    """Our lookup layers' config records as Keras writes them, in place: an adapted
-    vocabulary (and its idf weights) leaves the config for the asset file and the weights,
-    and our ``has_input_vocabulary`` marker (Keras tells the two apart by the config's
-    vocabulary being null) is dropped."""
+def keras_preprocessing_configs(value):
+    """Our preprocessing layers' config records as Keras writes them, in place: a lookup's
+    adapted vocabulary (and its idf weights) leaves the config for the asset file and the
+    weights, and our ``has_input_vocabulary`` marker (Keras tells the two apart by the
+    config's vocabulary being null) is dropped; Discretization's ``trainable`` is dropped
+    (Keras's Discretization takes no such argument, and has no weights it could affect)."""
     if isinstance(value, list):
         for v in value:
-            keras_lookup_configs(v)
+            keras_preprocessing_configs(v)
         return value
     if not isinstance(value, dict):
         return value
@@ -183,6 +184,8 @@ def keras_lookup_configs(value):
         if not config.pop("has_input_vocabulary", config.get("vocabulary") is not None):
             config["vocabulary"] = None
             config["idf_weights"] = None
+    if value.get("class_name") == "Discretization" and isinstance(config, dict):
+        config.pop("trainable", None)
     for v in value.values():
-        keras_lookup_configs(v)
+        keras_preprocessing_configs(v)
     return value

@@ -144,7 +144,9 @@ def keras_call_records(model, config):
     def record(ref):
         tensor = tensors[(ref[0], ref[1], ref[2])]
         return {"class_name": "__keras_tensor__", "config": {
-            "shape": list(tensor.shape), "dtype": tensor.dtype.name,
+            # Our string tensors hold Python str objects; Keras names their dtype "string".
+            "shape": list(tensor.shape),
+            "dtype": "string" if tensor.dtype.kind in "OUS" else tensor.dtype.name,
             "keras_history": [ref[0], ref[1], ref[2]]}}
 
     def structure(data):
