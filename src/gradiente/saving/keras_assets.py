@@ -109,6 +109,9 @@ def load_assets(reader, objects, state):
             if idf is None:
                 layer.set_vocabulary(values)
             else:
+                # With pad_to_max_tokens Keras stores the idf weights padded to max_tokens,
+                # which its own load_assets then refuses (lengths differ): the vocabulary's
+                # part is unambiguous, and the padded whole is set just below.
                 layer.set_vocabulary(values, idf_weights=idf[:len(values)])
         except (ValueError, TypeError, RuntimeError) as err:
             raise ModelFormatError(reader.path, f"{member} does not fit layer '{layer.name}': "
