@@ -219,3 +219,20 @@ def test_idf_weights_for_a_layer_not_in_tf_idf_mode_are_refused(tmp_path):
 
     path = _rewrite(FIXTURES / "k3_text_int.keras", tmp_path / "m.keras", weights=extra)
     _refused(path, "has 0 variables in this architecture")
+
+
+def test_padded_tf_idf_and_unadapted_lookups_round_trip_through_keras_layout(tmp_path):
+    # Keras stores a padded layer's idf weights padded to max_tokens (its own reload then
+    # refuses them); the vocabulary's part is taken, the padded whole set.
+    inp = keras.Input((1,), dtype="string")
+    padded = L.StringLookup(max_tokens=8, pad_to_max_tokens=True, output_mode="tf_idf", name="p")
+    padded.adapt(np.array([["a"], ["b"], ["a"], ["c"]]))
+    fresh = L.StringLookup(output_mode="tf_idf", name="fresh")  # never adapted
+    model = keras.Model(inp, [padded(inp), fresh(inp)])
+    keras.saving.save_model(model, tmp_path / "m.keras", keras_compatible=True)
+    weights = archive_weights(tmp_path / "m.keras")
+    assert sorted(shape for key, shape in weights.items() if key.endswith("idf_weights")) == [(1,), (8,)]
+    again = keras.models.load_model(tmp_path / "m.keras")
+    x = np.array([["a"], ["c"], ["zz"]])
+    np.testing.assert_allclose(again.get_layer("p")(x), padded(x), rtol=0, atol=0)
+    assert again.get_layer("fresh").get_vocabulary() == ["[UNK]"]

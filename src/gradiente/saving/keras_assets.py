@@ -55,8 +55,8 @@ def own_state(layer):
         return {}
     lookup = _lookup(layer)
     if lookup.idf_weights is None:
-        raise ValueError(f"Layer '{layer.name}' (output_mode='tf_idf') has no vocabulary and no idf "
-                         "weights yet: adapt it or set its vocabulary before saving it for Keras.")
+        # Not adapted yet: Keras's layer starts with one zero weight per special index.
+        return {IDF: np.zeros(lookup._token_start_index(), dtype=np.float32)}
     return {IDF: np.asarray(lookup.idf_weights, dtype=np.float32)}
 
 
