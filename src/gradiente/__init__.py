@@ -52,15 +52,16 @@ __all__ = [
 def __getattr__(name: str):
     # Called only for names not yet in the module's namespace: after the first access the
     # value is stored (an imported submodule is set on its package by the import system).
-    import importlib
+    # _lazy.import_module, not importlib's: -X importtime then shows what loads here.
+    from gradiente._lazy import import_module
 
     if name in _ATTRIBUTES:
-        value = getattr(importlib.import_module(_ATTRIBUTES[name]), name)
+        value = getattr(import_module(_ATTRIBUTES[name]), name)
         globals()[name] = value
         return value
     if not name.startswith("_"):
         try:
-            return importlib.import_module(f"{__name__}.{name}")
+            return import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as error:
             # Only a missing gradiente.<name> means "no such attribute"; a module that exists
             # but fails to import its own dependency must say so.

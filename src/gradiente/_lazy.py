@@ -5,10 +5,17 @@ A package that imports every module it exports pays for all of them on the first
 ``__getattr__`` imports only the module holding the name asked for, then stores the value in
 the package's globals, so later reads are plain attribute reads (nothing lazy on hot paths).
 
-No imports beyond importlib (already loaded by the interpreter): the packages using this sit
-at every level of the library.
+No imports beyond sys (built in): the packages using this sit at every level of the library.
 """
-import importlib
+import sys
+
+
+def import_module(name):
+    """``importlib.import_module(name)`` for an absolute name, through the import statement's
+    machinery: ``python -X importtime`` times only imports made that way, so modules loaded
+    on first use still show in its report (under the module that asked for them)."""
+    __import__(name)
+    return sys.modules[name]
 
 
 def exports(namespace, table):
@@ -20,14 +27,14 @@ def exports(namespace, table):
 
     def __getattr__(name):
         if name in where:
-            value = getattr(importlib.import_module(where[name]), name)
+            value = getattr(import_module(where[name]), name)
             namespace[name] = value
             return value
         if not name.startswith("_"):
             # A submodule not imported yet (``gradiente.layers.recurrent``), as an eager
             # package would have it after importing it.
             try:
-                return importlib.import_module(f"{package}.{name}")
+                return import_module(f"{package}.{name}")
             except ModuleNotFoundError as error:
                 # Only a missing package.<name> means "no such attribute"; a module that
                 # exists but fails to import its own dependency must say so.
