@@ -141,7 +141,13 @@ class Functional(FunctionalConfig, FunctionalInputs, Model):
     def _run(self, flat_inputs, training):
         values = [None] * self._n_slots
         values[:len(flat_inputs)] = flat_inputs
-        for layer, in_slot, template, args, kwargs, tensor_kwargs, out_slot, out_slots in self._plan:
+        self._run_steps(values, self._plan, training)
+        return self._pack_outputs(values)
+
+    def _run_steps(self, values, plan, training):
+        """Run ``plan`` (the model's plan or a part of it) on the slot ``values``, in place:
+        fit runs a data-preprocessing prefix apart from the rest (``models.input_pipeline``)."""
+        for layer, in_slot, template, args, kwargs, tensor_kwargs, out_slot, out_slots in plan:
             x = values[in_slot] if template is None else template.fill(values)
             if tensor_kwargs:
                 args, kwargs = args.fill(values), kwargs.fill(values)
@@ -162,6 +168,8 @@ class Functional(FunctionalConfig, FunctionalInputs, Model):
                     )
                 for slot, value in zip(out_slots, results):
                     values[slot] = value
+
+    def _pack_outputs(self, values):
         structure = self._output_structure
         if isinstance(structure, KerasTensor):
             return values[self._output_slots[0]]

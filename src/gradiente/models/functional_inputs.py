@@ -18,9 +18,15 @@ class FunctionalInputs:
 
     def _flatten_call_inputs(self, inputs):
         """The call's data as a flat list of Tensors, one per model input, in ``inputs`` order."""
+        if len(self.inputs) == 1 and isinstance(inputs, (np.ndarray, Tensor)):
+            return [self._prepare_input(0, inputs)]
+        return [self._prepare_input(i, x) for i, x in enumerate(self._flat_call_data(inputs))]
+
+    def _flat_call_data(self, inputs):
+        """The call's data as given (not yet Tensors), one item per model input, in order."""
         n = len(self.inputs)
         if n == 1 and isinstance(inputs, (np.ndarray, Tensor)):
-            return [self._prepare_input(0, inputs)]
+            return [inputs]
         if isinstance(inputs, dict):
             missing = [k for k in self._input_keys if k not in inputs]
             if missing:
@@ -43,7 +49,7 @@ class FunctionalInputs:
             flat = [inputs]
         if len(flat) != n:
             raise self._count_error(len(flat))
-        return [self._prepare_input(i, x) for i, x in enumerate(flat)]
+        return flat
 
     def _count_error(self, received):
         return ValueError(
