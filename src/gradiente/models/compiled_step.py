@@ -8,7 +8,8 @@ outputs, gradients and in-place updates (moving statistics) agree bit for bit. F
 the step is a replay: the same primitives on the same arrays, without the layers, Tensors
 and tape around them (``benchmarks/mlp_epoch.py``: most of fit's overhead over hand-written
 NumPy). Models with a layer, loss or regularizer not known to be replayable, and runs
-with callbacks that watch the step but cannot follow a replay, stay eager.
+with callbacks that watch the step but cannot follow a replay, stay eager; preprocessing
+layers that only read the model's inputs run before the step instead (``input_pipeline``).
 
 As with a compiled Keras step, Python state read while tracing is fixed for the rest of
 that ``fit`` call (say, a layer attribute a callback changes mid-training); pass
@@ -23,12 +24,17 @@ from gradiente.regularizers import Regularizer
 from gradiente.utils.nest import flatten
 
 
-def replayable(model, state, gradient_hooks):
+def replayable(model, state, gradient_hooks, outside=None):
     """Whether every part of the step is known to be a pure function of batch and weights,
-    and every callback that watches the step can follow a replay (``watched_tensors``)."""
+    and every callback that watches the step can follow a replay (``watched_tensors``).
+    ``outside``: {id: layer} of the layers that run before the step on each batch (the
+    model's input pipeline), which the replay never sees."""
     if state.run_eagerly or any(not hasattr(h, "watched_tensors") for h in gradient_hooks):
         return False
+    outside = outside or {}
     for layer in model._flatten_layers():
+        if id(layer) in outside:
+            continue
         if not getattr(layer, "traceable", False):
             return False
         regularizers = [layer.activity_regularizer] + [v.regularizer for v in layer._own_weights]

@@ -27,8 +27,11 @@ class FastStep:
     """The default ``train_step``'s computation with everything fixed at construction:
     forward under a tape, compile's loss plus the model's own losses, gradients."""
 
-    def __init__(self, model):
+    def __init__(self, model, call=None):
         self.model = model
+        # What computes the outputs from the step's x: the model, or the part of it after
+        # its input pipeline (``models.input_pipeline``), fed that pipeline's arrays.
+        self.call = model if call is None else call
         self.layers = model._flatten_layers()
         trainable = {id(v) for v in model.trainable_weights}
         # Weight penalties are fixed by the architecture; find them once, not every step.
@@ -38,8 +41,9 @@ class FastStep:
 
     def forward_loss(self, xb, yb, swb, training):
         """Total loss (with the model's own losses), per-output losses and predictions."""
-        y_pred = model_outputs(self.model, xb, training)
-        compile_loss = self.model._compile_loss
+        model = self.model
+        y_pred = flatten_y(self.call(xb, training=training), model._output_names_for_compile(), "outputs")
+        compile_loss = model._compile_loss
         if compile_loss is None:
             total, parts = None, [None] * len(y_pred)
         else:

@@ -15,7 +15,7 @@ import numpy as np
 
 from gradiente import backend, replica_context
 from gradiente.autodiff.tensor import Tensor
-from gradiente.models import evaluation
+from gradiente.models import evaluation, input_pipeline
 from gradiente.models.compiled_step import CompiledStep, replayable, seed_states
 from gradiente.models.compiled_step import _arrays as step_arrays
 from gradiente.models.data_adapter import (
@@ -169,17 +169,26 @@ def _fast_train(model, cbs, class_weight, replica=None):
     """The per-batch function and epoch logs of the default train_step's fast path; with a
     ``replica`` (data parallel), gradients and logs are the global batch's."""
     state = model._compile_state
-    step = FastStep(model)
-    train_vars = step.train_vars
     optimizer = model.optimizer
     # Callbacks that inspect gradients (GradientMonitor) get them before each update.
     gradient_hooks = [c for c in cbs.callbacks if hasattr(c, "on_train_gradients")]
-    if replayable(model, state, gradient_hooks):
-        run_step = CompiledStep(step.train_eager, train_vars,
+    # Preprocessing layers that read the model's inputs (TextVectorization on strings) run
+    # on each batch before the step, which then replays the rest of the graph.
+    pipeline = None if state.run_eagerly else input_pipeline.find(model)
+    replay = replayable(model, state, gradient_hooks, pipeline and pipeline.layers)
+    step = FastStep(model, pipeline.rest if replay and pipeline else None)
+    train_vars = step.train_vars
+    if replay:
+        compiled = CompiledStep(step.train_eager, train_vars,
                                 predictions=model._compile_metrics is not None,
                                 watchers=gradient_hooks,
                                 state=model.non_trainable_weights + seed_states(model))
-        model._compiled_step = run_step  # kept for inspection (tests, curious users)
+        model._compiled_step = compiled  # kept for inspection (tests, curious users)
+        if pipeline is None:
+            run_step = compiled
+        else:
+            def run_step(xb, yb, swb, seed=None):
+                return compiled(pipeline.feed(xb), yb, swb, seed)
     else:
         model.__dict__.pop("_compiled_step", None)  # a previous fit's, no longer in use
 

@@ -1,7 +1,8 @@
 """What the text and category preprocessing layers share: they take strings and integers
 as they are (no cast to a float dtype), produce integers or counts (no gradient reaches
 their inputs), run eagerly outside fit's replayed step (``traceable`` stays False: their
-lookups are Python, not primitives), and learn state by ``adapt`` from arrays, lists or
+lookups are Python, not primitives; where they read the model's inputs fit runs them on each
+batch and replays the rest of the step), and learn state by ``adapt`` from arrays, lists or
 iterables of batches.
 """
 import numpy as np
@@ -20,6 +21,10 @@ class DataLayer(Layer):
     """Base of the preprocessing layers that map strings or integers to indices."""
 
     traceable = False
+    # Its output depends on its inputs and adapted state only, and it has nothing to train:
+    # when it reads a model's inputs, fit runs it on each batch before the replayed step
+    # (models.input_pipeline), as Keras runs such layers in the tf.data pipeline.
+    input_pipeline = True
     keeps_integer_inputs = True
 
     def __call__(self, inputs=None, *args, **kwargs):
