@@ -180,3 +180,23 @@ def test_a_preprocessing_layer_shared_by_the_input_and_a_later_layer_keeps_fit_e
         return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
     model, _, losses = train(build, ids.astype("float32"), y, run_eagerly=False)
     assert not hasattr(model, "_compiled_step") and np.isfinite(losses).all()
+
+
+def test_gradient_monitor_follows_the_replayed_text_classifier():
+    x, y = reviews()
+    records = []
+    for eager in (False, True):
+        monitor = keras.callbacks.GradientMonitor(verbose=0)
+        keras.backend.clear_session()  # the same layer names in both runs
+        keras.utils.set_random_seed(0)
+        vectorize = layers.TextVectorization(max_tokens=20, output_sequence_length=10)
+        vectorize.adapt(x)
+        inputs = keras.Input(shape=(1,), dtype="string")
+        h = layers.GlobalAveragePooling1D()(layers.Embedding(20, 8)(vectorize(inputs)))
+        h = layers.Dense(8, activation="relu")(h)
+        model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
+        model.compile("adam", "binary_crossentropy", run_eagerly=eager)
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[monitor])
+        records.append(monitor.records)
+        assert replayed(model) != eager
+    assert records[0] == records[1] and len(records[0]) > 0
