@@ -223,3 +223,31 @@ def test_a_missing_layer_name_is_an_attribute_error():
     with pytest.raises(ImportError, match="Dense2"):
         exec("from gradiente.layers import Dense2", {})
     assert layers.recurrent is sys.modules["gradiente.layers.recurrent"]  # a submodule, as before
+
+
+@pytest.mark.parametrize("package", ["gradiente.layers", "gradiente.metrics"])
+def test_lazy_names_survive_their_modules_being_imported_directly(package):
+    # Importing package.x sets the package's attribute x to the module: a lazy name equal to
+    # a module's (metrics.accuracy) must not be replaced by it.
+    code = ("import importlib, sys\npackage = importlib.import_module(sys.argv[1])\n"
+            "for module in package._EXPORTS:\n    importlib.import_module(module)\n"
+            "wrong = [name for module, names in package._EXPORTS.items() for name in names\n"
+            "         if getattr(package, name) is not getattr(sys.modules[module], name)]\n"
+            "assert sorted(package.__all__) == sorted(set(package.__all__)), package.__all__\n"
+            "print(len(package.__all__), wrong)\n")
+    count, wrong = run_python(code.replace("sys.argv[1]", repr(package))).split(" ", 1)
+    assert int(count) > 40 and wrong.strip() == "[]", wrong
+
+
+def test_metrics_load_on_first_use_and_tables_stay_complete():
+    loaded = loaded_after("import gradiente as keras\nkeras.Sequential; keras.layers.Dense; keras.Input")
+    assert {"gradiente.metrics.metric", "gradiente.metrics.reduction"} <= loaded
+    for lazy in ("gradiente.metrics.auc", "gradiente.metrics.iou", "gradiente.metrics.probabilistic",
+                 "gradiente.losses"):
+        assert lazy not in loaded, lazy
+    from gradiente import metrics
+
+    assert metrics.get("mae").__class__ is metrics.MeanAbsoluteError and metrics.NAMES["bce"] is metrics.BinaryCrossentropy
+    assert set(metrics.CLASSES) == {n for n in metrics.__all__ if isinstance(getattr(metrics, n), type)} - {"Metric"}
+    assert {"CLASSES", "NAMES", "AUC", "get"} <= set(dir(metrics))
+    assert callable(metrics.accuracy) and not isinstance(metrics.accuracy, type(metrics))

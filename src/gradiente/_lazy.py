@@ -24,6 +24,12 @@ def exports(namespace, table):
     ``load_all()`` imports every name in the table (for code that enumerates the package)."""
     package = namespace["__name__"]
     where = {name: module for module, names in table.items() for name in names}
+    # A name equal to a submodule's (metrics.accuracy, the function in metrics/accuracy.py)
+    # must be bound before that submodule loads: importing it sets the package attribute to
+    # the module, and __getattr__ is never asked again.
+    shadowed = sorted(name for name in where if f"{package}.{name}" in table and name not in namespace)
+    if shadowed:
+        raise ImportError(f"{package}: import {shadowed} eagerly; each is also a submodule's name")
 
     def __getattr__(name):
         if name in where:

@@ -1,54 +1,71 @@
 """``gradiente.metrics``: stateful metrics (``update_state`` / ``result`` / ``reset_state``)
 and ``get``, which makes a new metric from a name and names it as written."""
-from gradiente.metrics.accuracy import (
-    Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, accuracy_for,
-    binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
-    sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
-)
-from gradiente.metrics.at_constraint import (
-    PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
-)
-from gradiente.metrics.auc import AUC
-from gradiente.metrics.confusion import (
-    FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
-)
-from gradiente.metrics.correlation import (
-    ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation,
-)
-from gradiente.metrics.f_score import F1Score, FBetaScore
-from gradiente.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+from gradiente import _lazy
 from gradiente.metrics.metric import Metric
-from gradiente.metrics.probabilistic import (
-    BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
-    SparseCategoricalCrossentropy, SquaredHinge,
-)
-from gradiente.metrics.reduction import Mean, MeanMetricWrapper, Sum
-from gradiente.metrics.regression import (
-    CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError,
-)
 from gradiente.utils.naming import to_snake_case
 
-CLASSES = {cls.__name__: cls for cls in (
-    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, Precision, Recall, AUC,
-    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-    RootMeanSquaredError, CosineSimilarity, LogCoshError, BinaryCrossentropy,
-    CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence, Poisson, Hinge,
-    SquaredHinge, CategoricalHinge, F1Score, FBetaScore, R2Score, MeanMetricWrapper,
-    TruePositives, TrueNegatives, FalsePositives, FalseNegatives, PrecisionAtRecall,
-    RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, IoU, MeanIoU,
-    BinaryIoU, OneHotIoU, OneHotMeanIoU, PearsonCorrelation, ConcordanceCorrelation,
-)}
-# snake_case names (Keras's function names) and short aliases.
-NAMES = {to_snake_case(name): cls for name, cls in CLASSES.items()}
-NAMES.update({
-    "mse": MeanSquaredError, "MSE": MeanSquaredError, "mae": MeanAbsoluteError,
-    "MAE": MeanAbsoluteError, "mape": MeanAbsolutePercentageError,
-    "MAPE": MeanAbsolutePercentageError, "msle": MeanSquaredLogarithmicError,
-    "MSLE": MeanSquaredLogarithmicError, "bce": BinaryCrossentropy, "BCE": BinaryCrossentropy,
-})
+# typing.TYPE_CHECKING without importing typing; mypy reads this name as True.
+TYPE_CHECKING = False
+
+# Names load on first use (issue 18): training imports Metric and Mean, and a model compiled
+# with "accuracy" needs only that module; the rest load when named (get, CLASSES, load_all).
+_EXPORTS = {
+    "gradiente.metrics.accuracy": (
+        "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+        "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "accuracy", "accuracy_for", "binary_accuracy",
+        "categorical_accuracy", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+        "top_k_categorical_accuracy",
+    ),
+    "gradiente.metrics.at_constraint": ("PrecisionAtRecall", "RecallAtPrecision", "SensitivityAtSpecificity",
+                                        "SpecificityAtSensitivity"),
+    "gradiente.metrics.auc": ("AUC",),
+    "gradiente.metrics.confusion": ("FalseNegatives", "FalsePositives", "Precision", "Recall", "TrueNegatives",
+                                    "TruePositives"),
+    "gradiente.metrics.correlation": ("ConcordanceCorrelation", "PearsonCorrelation", "concordance_correlation",
+                                      "pearson_correlation"),
+    "gradiente.metrics.f_score": ("F1Score", "FBetaScore"),
+    "gradiente.metrics.iou": ("BinaryIoU", "IoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU"),
+    "gradiente.metrics.metric": ("Metric",),
+    "gradiente.metrics.probabilistic": (
+        "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Hinge", "KLDivergence", "Poisson",
+        "SparseCategoricalCrossentropy", "SquaredHinge",
+    ),
+    "gradiente.metrics.reduction": ("Mean", "MeanMetricWrapper", "Sum"),
+    "gradiente.metrics.regression": (
+        "CosineSimilarity", "LogCoshError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+        "MeanSquaredLogarithmicError", "R2Score", "RootMeanSquaredError",
+    ),
+}
+# Bound now: the name is also its module's, which would take its place once imported.
+from gradiente.metrics.accuracy import accuracy  # noqa: E402
+
+_getattr, _dir, _exported, load_all = _lazy.exports(globals(), _EXPORTS)
+# Short aliases, besides each class's snake_case name (Keras's function names).
+_ALIASES = {"mse": "MeanSquaredError", "MSE": "MeanSquaredError", "mae": "MeanAbsoluteError",
+            "MAE": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
+            "MAPE": "MeanAbsolutePercentageError", "msle": "MeanSquaredLogarithmicError",
+            "MSLE": "MeanSquaredLogarithmicError", "bce": "BinaryCrossentropy", "BCE": "BinaryCrossentropy"}
+
+
+def _tables():
+    """``(CLASSES, NAMES)``: every metric class by class name, and by snake_case name or
+    alias; built (loading every metric module) on first use, then stored as module names."""
+    if "CLASSES" not in globals():
+        classes = {name: value for name, value in load_all().items() if isinstance(value, type) and name != "Metric"}
+        names = {to_snake_case(name): cls for name, cls in classes.items()}
+        names.update({alias: classes[name] for alias, name in _ALIASES.items()})
+        globals().update(CLASSES=classes, NAMES=names)
+    return globals()["CLASSES"], globals()["NAMES"]
+
+
+def __getattr__(name):
+    if name in ("CLASSES", "NAMES"):
+        return _tables()[name == "NAMES"]
+    return _getattr(name)
+
+
+def __dir__():
+    return sorted(set(_dir()) | {"CLASSES", "NAMES"})
 
 
 def get(identifier):
@@ -61,12 +78,13 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = CLASSES.get(identifier) or NAMES.get(identifier)
+        classes, names = _tables()
+        cls = classes.get(identifier) or names.get(identifier)
         if cls is not None:
             return cls(name=identifier)
     raise ValueError(
         f"Could not interpret metric identifier: {identifier}. Valid names: "
-        f"{', '.join(sorted(set(NAMES) | set(CLASSES)))}."
+        f"{', '.join(sorted(set(_tables()[1]) | set(_tables()[0])))}."
     )
 
 
@@ -81,13 +99,39 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         return get(config)
     name = config.get("class_name")
-    cls = (custom_objects or {}).get(name) or CLASSES.get(name)
+    cls = (custom_objects or {}).get(name) or _tables()[0].get(name)
     if cls is None:
         raise ValueError(f"Could not interpret metric identifier: {name}.")
     return cls.from_config(config.get("config", {}))
 
 
-__all__ = ["Metric", "get", "serialize", "deserialize", "accuracy_for", "accuracy",
-           "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-           "pearson_correlation", "concordance_correlation"] + list(CLASSES)
+__all__ = ["get", "serialize", "deserialize", *_exported]
+
+if TYPE_CHECKING:  # what a type checker (and an IDE) sees; nothing here runs
+    from gradiente.metrics.accuracy import (
+        Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+        SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy, accuracy, accuracy_for,
+        binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
+        sparse_top_k_categorical_accuracy, top_k_categorical_accuracy,
+    )
+    from gradiente.metrics.at_constraint import (
+        PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    )
+    from gradiente.metrics.auc import AUC
+    from gradiente.metrics.confusion import (
+        FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives,
+    )
+    from gradiente.metrics.correlation import (
+        ConcordanceCorrelation, PearsonCorrelation, concordance_correlation, pearson_correlation,
+    )
+    from gradiente.metrics.f_score import F1Score, FBetaScore
+    from gradiente.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
+    from gradiente.metrics.probabilistic import (
+        BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
+        SparseCategoricalCrossentropy, SquaredHinge,
+    )
+    from gradiente.metrics.reduction import Mean, MeanMetricWrapper, Sum
+    from gradiente.metrics.regression import (
+        CosineSimilarity, LogCoshError, MeanAbsoluteError, MeanAbsolutePercentageError,
+        MeanSquaredError, MeanSquaredLogarithmicError, R2Score, RootMeanSquaredError,
+    )
