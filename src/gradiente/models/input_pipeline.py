@@ -9,8 +9,9 @@ back through them: they have no weights to train and their inputs are data. Kera
 advice is to run them in the ``tf.data`` pipeline; here fit does it for the user. Each batch
 goes through these layers as in an eager call, and their outputs (integer or float arrays)
 become the replayed step's inputs, so the rest of the graph is replayed exactly as for a
-model fed those arrays. A preprocessing layer after a trainable layer is not part of the
-input pipeline: such a model trains eagerly, as before.
+model fed those arrays. A preprocessing layer after a trainable layer, or inside a nested
+model, is not part of the input pipeline: such a model trains eagerly, as before. evaluate
+and predict run eagerly anyway (they replay nothing), so only fit uses this.
 
 Layers join by declaring ``input_pipeline = True`` (a promise: ``call`` is a function of its
 inputs and the layer's adapted state, with no trainable weights, losses, masks or random
