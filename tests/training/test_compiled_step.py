@@ -286,3 +286,31 @@ def test_a_gradient_watcher_sees_raw_gradients():
     grads = tape.gradient(loss, fresh.trainable_weights)
     first_layer = sorted(float(np.linalg.norm(g.numpy())) for g in grads[:2])
     assert sorted(first["grad_norm"].values()) == pytest.approx(first_layer, rel=1e-5)
+
+
+def test_float64_sample_weights_are_replayed_like_float32_ones():
+    # NumPy's default float64 weights once froze a cast copy into the recorded step, so every
+    # step trained eagerly; the loss reads them as float32 either way, as Keras's does.
+    x, y = data()
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, len(x))  # float64
+    runs = []
+    for sample_weight in (weights, weights.astype(np.float32)):
+        keras.utils.set_random_seed(3)
+        model = mlp()
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+        history = model.fit(x, y, sample_weight=sample_weight, batch_size=32, epochs=2, verbose=0, shuffle=False)
+        replays = model._compiled_step.replays
+        assert replays and all(r is not None for r in replays.values())
+        runs.append((model, history))
+    assert_same(*runs)
+
+
+def test_plain_data_attributes_do_not_hide_sublayers():
+    layer = keras.layers.TextVectorization(max_tokens=50, output_sequence_length=4)
+    layer.adapt(["a b c", "b c d", "c d e"])
+    assert [type(l).__name__ for l in layer._flatten_layers()] == ["TextVectorization", "StringLookup"]
+    # The names listed are real attributes (once adapted), so a rename cannot leave one behind.
+    for layer, data in ((keras.layers.StringLookup(), ["a", "b"]), (keras.layers.IntegerLookup(), [1, 2]),
+                        (layer, ["a b"])):
+        layer.adapt(data)
+        assert type(layer)._plain_data_attributes <= set(vars(layer)), type(layer).__name__

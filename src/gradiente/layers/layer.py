@@ -78,6 +78,8 @@ class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
     # randomness drawn in Python, no state updated in place): fit may then record one
     # step and replay it (models.compiled_step). Layers must opt in.
     traceable = False
+    # Attributes that hold only plain data (never layers), left out of the sublayer search.
+    _plain_data_attributes = frozenset()
     # Layers without state that Keras 3 marks built at construction (pooling, Dropout,
     # Activation, Reshape, ...): ``built`` is True at once unless a subclass adds a build.
     _builds_at_init = False
@@ -166,8 +168,11 @@ class Layer(LayerWeights, LayerLosses, LayerInputs, LayerGraphShapes):
                 for item in value.values():
                     visit(item)
 
+        # A layer may name attributes holding big plain data (a lookup's vocabulary) that
+        # this walk, run several times per fit, would otherwise search item by item.
+        skip = _NOT_OWNED | type(self)._plain_data_attributes
         for key, value in vars(self).items():
-            if key not in _NOT_OWNED:
+            if key not in skip:
                 visit(value)
         return found
 

@@ -206,9 +206,14 @@ def _fast_train(model, cbs, class_weight, replica=None):
     logs_of = metrics_logs if replica is None else replica.metrics_logs
 
     guard = backend.stop_on_nonfinite_loss()
+    weight_dtype = np.dtype(model.compute_dtype)
 
     def run_batch(batch, xb, yb, swb, want_logs):
         swb = class_sample_weights(yb, swb, class_weight)
+        if isinstance(swb, np.ndarray) and swb.dtype != weight_dtype:
+            # The loss casts weights to its dtype anyway (as Keras does); cast here, before the
+            # recorded step, so it reads them as an input instead of freezing a cast copy.
+            swb = swb.astype(weight_dtype)
         lr = fold_lr and fold_lr()
         result = run_step(xb, yb, swb, lr)
         if guard and not np.isfinite(result.loss):

@@ -26,6 +26,10 @@ _DROP, _OOV = -1, -2  # lookup markers: masked in a counting mode; not in the vo
 class IndexLookup(DataLayer):
     """Maps tokens to indices (or back, with ``invert``); see StringLookup for the arguments."""
 
+    _plain_data_attributes = frozenset({
+        "input_vocabulary", "input_idf_weights", "idf_weights", "_tokens", "_table", "_inverse",
+        "_counts", "_doc_counts"})
+
     def __init__(self, max_tokens, num_oov_indices, mask_token, oov_token, vocabulary_dtype,
                  vocabulary=None, idf_weights=None, invert=False, output_mode="int", sparse=False,
                  pad_to_max_tokens=False, oov_method="floormod", salt=None, name=None, **kwargs):

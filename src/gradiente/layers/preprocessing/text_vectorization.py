@@ -36,6 +36,8 @@ class TextVectorization(DataLayer):
     [[4, 1, 3, 0], [1, 2, 0, 0]]
     """
 
+    _plain_data_attributes = frozenset({"_marked_table"})
+
     accepts_strings = True  # an unbuilt Sequential starting with it may fit on strings
 
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace",
