@@ -225,7 +225,7 @@ def test_a_missing_layer_name_is_an_attribute_error():
     assert layers.recurrent is sys.modules["gradiente.layers.recurrent"]  # a submodule, as before
 
 
-@pytest.mark.parametrize("package", ["gradiente.layers", "gradiente.metrics"])
+@pytest.mark.parametrize("package", ["gradiente.layers", "gradiente.metrics", "gradiente.optimizers"])
 def test_lazy_names_survive_their_modules_being_imported_directly(package):
     # Importing package.x sets the package's attribute x to the module: a lazy name equal to
     # a module's (metrics.accuracy) must not be replaced by it.
@@ -236,7 +236,22 @@ def test_lazy_names_survive_their_modules_being_imported_directly(package):
             "assert sorted(package.__all__) == sorted(set(package.__all__)), package.__all__\n"
             "print(len(package.__all__), wrong)\n")
     count, wrong = run_python(code.replace("sys.argv[1]", repr(package))).split(" ", 1)
-    assert int(count) > 40 and wrong.strip() == "[]", wrong
+    assert int(count) > 10 and wrong.strip() == "[]", wrong
+
+
+def test_compiling_with_names_loads_only_those():
+    loaded = loaded_after("import gradiente as keras\n"
+                          "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+                          "model.compile(optimizer='sgd', loss='mse', metrics=['accuracy'])")
+    assert {"gradiente.optimizers.sgd", "gradiente.metrics.accuracy"} <= loaded
+    for lazy in ("gradiente.optimizers.adam", "gradiente.optimizers.ftrl", "gradiente.metrics.auc"):
+        assert lazy not in loaded, lazy
+    from gradiente import optimizers
+
+    assert list(optimizers.ALL) == ["sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
+                                    "lion", "ftrl"]
+    assert all(optimizers.ALL[name.lower()] is getattr(optimizers, name) for name in optimizers.load_all())
+    assert type(optimizers.get("Nadam")) is optimizers.Nadam and "ALL" in dir(optimizers)
 
 
 def test_metrics_load_on_first_use_and_tables_stay_complete():
