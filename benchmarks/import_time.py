@@ -22,8 +22,9 @@ with other jobs, waiting for a core then does not count.
 commit: ``git archive HEAD~3 src | tar -x -C /tmp/old``, then ``--baseline /tmp/old/src``),
 in the same turns, so before and after share the machine's moods.
 
-Last, the slowest modules of one ``python -X importtime`` run of the lecture statement
-(cumulative and self microseconds, as CPython prints them).
+Last, the slowest of gradiente's own modules (and ``numpy``'s total, for scale) in one
+``python -X importtime`` run of the lecture statement (cumulative and self microseconds, as
+CPython prints them; NumPy's own modules would fill the list otherwise).
 """
 import argparse
 import os
@@ -67,13 +68,15 @@ def time_once(statement, src, pycache, clock="wall"):
 
 
 def importtime_top(statement, top, src, pycache):
-    """The ``top`` modules with the largest cumulative time in ``-X importtime``'s report."""
+    """The ``top`` gradiente modules (and numpy) with the largest cumulative time in
+    ``-X importtime``'s report."""
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], env=_env(src, pycache),
                          capture_output=True, text=True, check=True).stderr
     rows = []
     for line in err.splitlines():
         parts = line.split("|")
-        if len(parts) == 3 and parts[1].strip().isdigit():
+        name = parts[-1].strip()
+        if len(parts) == 3 and parts[1].strip().isdigit() and (name == "numpy" or name.startswith("gradiente")):
             rows.append((int(parts[1]), int(parts[0].split(":")[1]), parts[2].rstrip()))
     rows.sort(reverse=True)
     return rows[:top]
@@ -116,7 +119,8 @@ def main():
             line += f"{(min(values) - min(numpy_times)) * 1e3:>12.1f}{statistics.median(paired) * 1e3:>15.1f}"
         print(line)
 
-    print(f"\npython -X importtime -c {STATEMENTS['lecture']!r}: top {args.top} by cumulative us")
+    print(f"\npython -X importtime -c {STATEMENTS['lecture']!r}:")
+    print(f"top {args.top} of gradiente's modules (and numpy) by cumulative us")
     print(f"{'cumulative':>11}{'self':>8}  module")
     for cumulative, own, module in top:
         print(f"{cumulative:>11}{own:>8}  {module}")
