@@ -10,6 +10,7 @@ import numpy as np
 
 from gradiente import backend
 from gradiente.data import background, batching, shuffling
+from gradiente.data.element_array import converting, plain, yielded
 from gradiente.data.spec import Cardinality, TensorSpec, conform, signature_from
 from gradiente.data.structure import (
     call_unpacked, describe, flatten, normalize, pack, same_structure, to_leaf,
@@ -112,7 +113,7 @@ class Dataset:
                     f"Dataset.zip: every member must be a Dataset; received {type(member).__name__}.")
 
         def zipped():
-            for parts in zip(*(iter(m) for m in members)):
+            for parts in zip(*(m._elements() for m in members)):
                 yield pack(datasets, iter(parts))
 
         counts = [m._cardinality for m in members]
@@ -136,11 +137,11 @@ class Dataset:
 
         if workers is None:
             def mapped():
-                for element in self:
+                for element in self._elements():
                     yield call_unpacked(apply, element)
         else:
             def mapped():
-                return background.mapped_in_parallel(iter(self), apply, workers)
+                return background.mapped_in_parallel(self._elements(), apply, workers)
         return self._derived(mapped, self._cardinality)
 
     def filter(self, predicate, name=None):
@@ -149,7 +150,7 @@ class Dataset:
             raise TypeError(f"Dataset.filter: `predicate` must be callable; received {type(predicate).__name__}.")
 
         def kept():
-            for element in self:
+            for element in self._elements():
                 verdict = to_leaf(call_unpacked(predicate, element), f"the result of {_name_of(predicate)}")
                 if np.shape(verdict) != () or np.asarray(verdict).dtype != bool:
                     raise TypeError(
@@ -170,7 +171,7 @@ class Dataset:
             count = n
         else:
             count = n // size if drop_remainder else -(-n // size)
-        out = self._derived(lambda: batching.batched(iter(self), size, drop_remainder), count,
+        out = self._derived(lambda: batching.batched(self._elements(), size, drop_remainder), count,
                             varying_first_axis=not drop_remainder)
         out._batch_size = size  # what split_dataset rebatches with, as tf's BatchDataset
         return out
@@ -184,12 +185,12 @@ class Dataset:
         n = self._cardinality
         count = n if n < 0 else (n // size if drop_remainder else -(-n // size))
         return self._derived(
-            lambda: batching.padded_batched(iter(self), size, drop_remainder, padded_shapes, padding_values),
+            lambda: batching.padded_batched(self._elements(), size, drop_remainder, padded_shapes, padding_values),
             count, varying_first_axis=not drop_remainder)
 
     def unbatch(self, name=None):
         """Split each element along its first axis into separate elements."""
-        return self._derived(lambda: batching.unbatched(iter(self)), UNKNOWN if self._cardinality != 0 else 0,
+        return self._derived(lambda: batching.unbatched(self._elements()), UNKNOWN if self._cardinality != 0 else 0,
                              varying_first_axis=False)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None):
@@ -198,7 +199,7 @@ class Dataset:
         ``buffer_size`` >= the number of elements."""
         size = _positive_int(buffer_size, "shuffle", "buffer_size", allow_autotune=False)
         seeds = shuffling.seed_stream(seed, reshuffle_each_iteration, backend.rng())
-        return self._derived(lambda: shuffling.shuffled(iter(self), size, next(seeds)), self._cardinality)
+        return self._derived(lambda: shuffling.shuffled(self._elements(), size, next(seeds)), self._cardinality)
 
     def take(self, count, name=None):
         """The first ``count`` elements (all of them for ``count=-1``)."""
@@ -207,7 +208,7 @@ class Dataset:
             return self._derived(self._make_iterator, self._cardinality)
         n = self._cardinality
         known = count if n == INFINITE else (min(n, count) if n >= 0 else UNKNOWN)
-        return self._derived(lambda: itertools.islice(iter(self), count), known)
+        return self._derived(lambda: itertools.islice(self._elements(), count), known)
 
     def skip(self, count, name=None):
         """All but the first ``count`` elements (none for ``count=-1``)."""
@@ -216,7 +217,7 @@ class Dataset:
         if count == -1:
             return self._derived(lambda: iter(()), 0 if n != INFINITE else INFINITE)
         known = n if n < 0 else max(n - count, 0)
-        return self._derived(lambda: itertools.islice(iter(self), count, None), known)
+        return self._derived(lambda: itertools.islice(self._elements(), count, None), known)
 
     def repeat(self, count=None, name=None):
         """The elements ``count`` times over (forever for None or -1); each pass is a fresh
@@ -230,7 +231,7 @@ class Dataset:
             passes = itertools.count() if count == -1 else range(count)
             for _ in passes:
                 produced = False
-                for element in self:
+                for element in self._elements():
                     produced = True
                     yield element
                 if not produced:  # an empty source repeated forever is still empty
@@ -251,10 +252,10 @@ class Dataset:
 
         def chained():
             first = None
-            for element in self:
+            for element in self._elements():
                 first = element if first is None else first
                 yield element
-            for element in dataset:
+            for element in dataset._elements():
                 if first is not None and not same_structure(first, element):
                     raise TypeError(
                         f"Dataset.concatenate: the two datasets' elements differ in structure: "
@@ -285,7 +286,7 @@ class Dataset:
                 yield from store[0]
                 return
             elements = []
-            for element in self:
+            for element in self._elements():
                 elements.append(element)
                 yield element
             if not store:
@@ -306,19 +307,22 @@ class Dataset:
             raise ValueError(f"Dataset.shard: `index` must be in [0, {num_shards}); received index={index!r}.")
         n = self._cardinality
         known = n if n < 0 else len(range(index, n, num_shards))
-        return self._derived(lambda: itertools.islice(iter(self), index, None, num_shards), known)
+        return self._derived(lambda: itertools.islice(self._elements(), index, None, num_shards), known)
 
     def apply(self, transformation_func):
         """``transformation_func(self)``, for chaining a function that builds on a Dataset."""
         return transformation_func(self)
 
     # --- reading --------------------------------------------------------------------------
-    def __iter__(self):
+    def __iter__(self):  # arrays that answer .numpy(), as tf.data's tensors (element_array.py)
+        return converting(self._make_iterator(), yielded)
+
+    def _elements(self):  # plain arrays, for the transformations built on this dataset
         return iter(self._make_iterator())
 
     def as_numpy_iterator(self):
-        """An iterator over the elements (already NumPy arrays)."""
-        return iter(self)
+        """An iterator over the elements as plain NumPy arrays."""
+        return converting(self._make_iterator(), plain)
 
     def cardinality(self):
         """The number of elements, or ``INFINITE`` (-1) / ``UNKNOWN`` (-2)."""
@@ -337,7 +341,7 @@ class Dataset:
     @property
     def element_spec(self):
         """The structure of an element as TensorSpecs, read from the first element."""
-        first = next(iter(self), None)
+        first = next(self._elements(), None)
         if first is None:
             raise ValueError("Dataset.element_spec: the dataset is empty, so it has no element to describe.")
         varying = self._varying_first_axis

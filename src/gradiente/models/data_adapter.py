@@ -261,7 +261,7 @@ class IterableData:
         never lost, as in Keras: a Dataset or PyDataset is read afresh, and the batch taken
         from a one-shot generator is handed out again first by the next ``batches``."""
         if self.is_dataset:
-            item = next(_take(self.source, 1), None)
+            item = next(_take(self.source.as_numpy_iterator(), 1), None)
         elif self.is_sequence:
             item = self.source[0] if len(self.source) else None
         else:
@@ -277,13 +277,15 @@ class IterableData:
         """A Dataset's batches. With ``steps_per_epoch`` set, as Keras: each epoch continues
         the previous epoch's pass, and a new pass starts once the dataset is used up (a warning
         if an epoch wanted more). Otherwise (or for a peek) a fresh pass."""
+        # Plain arrays (not the ElementArrays a user's loop gets): the step's replay reads them.
         if self._steps is None or steps != self._steps:
-            yield from (iter(self.source) if steps is None else _take(self.source, steps))
+            elements = self.source.as_numpy_iterator()
+            yield from (elements if steps is None else _take(elements, steps))
             return
         known = int(self.source.cardinality())
         known = known if known >= 0 else None
         if self._iterator is None:
-            self._iterator, self._seen = iter(self.source), 0
+            self._iterator, self._seen = self.source.as_numpy_iterator(), 0
         for _ in range(steps):
             if known is not None and self._seen >= known:
                 _warn_ran_out()
