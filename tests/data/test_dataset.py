@@ -259,3 +259,13 @@ def test_padded_batch_against_a_loop():
     with pytest.raises(TypeError, match="must follow the elements' structure"):
         list(ds.padded_batch(2, padded_shapes={"x": [None]}))
     assert len(Dataset.range(7).padded_batch(3)) == 3
+
+
+def test_python_strings_in_object_arrays_become_a_string_leaf():
+    # A pandas text column converts to an object array of str; tf.data makes it a string tensor.
+    column = np.array(["fixed", "normal", "reversible"], dtype=object)
+    ds = Dataset.from_tensor_slices(({"thal": column, "age": np.arange(3)}, np.arange(3))).batch(2)
+    x, _ = next(iter(ds))
+    assert x["thal"].dtype.kind == "U" and x["thal"].tolist() == ["fixed", "normal"]
+    with pytest.raises(TypeError, match="dtype would be object"):
+        Dataset.from_tensor_slices(np.array(["a", 1], dtype=object))

@@ -10,12 +10,16 @@ def to_leaf(value, where):
     data = getattr(value, "data", None)
     if isinstance(data, np.ndarray) and not isinstance(value, np.ndarray):  # a gradiente Tensor
         return data
-    if isinstance(value, (np.ndarray, np.generic)):
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.dtype != object):
         return value
     try:
         array = np.asarray(value)
     except ValueError as err:  # ragged lists
         raise ValueError(f"{where}: could not make one array of {type(value).__name__} ({err}).") from None
+    if array.dtype == object and array.size and all(isinstance(item, str) for item in array.flat):
+        # Python strings in an object array (a pandas text column, np.array([...], dtype=object)):
+        # tf.data makes them a string tensor; here a NumPy str array.
+        return array.astype(str)
     if array.dtype == object:
         raise TypeError(
             f"{where}: {type(value).__name__} {_short(value)} is not an array of numbers or "
