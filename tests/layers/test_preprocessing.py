@@ -90,3 +90,33 @@ def test_config_module_mirrors_keras():
     assert keras.config.floatx() == "float32"
     assert keras.config.epsilon() == pytest.approx(1e-7)
     assert keras.config.image_data_format() == "channels_last"
+
+
+def test_normalization_adapts_on_a_dataset_of_batches_as_keras():
+    # keras-io's structured data tutorial: dataset.map(lambda x, y: x[name]) -> expand_dims -> adapt.
+    rng = np.random.default_rng(2)
+    table = {"age": rng.integers(20, 80, 101), "chol": rng.normal(240, 50, 101)}
+    ds = keras.data.Dataset.from_tensor_slices((table, rng.integers(0, 2, 101))).batch(32)
+    layer = layers.Normalization()
+    layer.adapt(ds.map(lambda x, y: x["age"]).map(lambda x: keras.ops.expand_dims(x, -1)))
+    np.testing.assert_allclose(layer.mean.numpy(), [table["age"].mean()], rtol=1e-6)
+    np.testing.assert_allclose(layer.variance.numpy(), [table["age"].var()], rtol=1e-6)
+    # (x, y) batches give x; a generator of batches works as Keras's iterables do.
+    features = np.stack([table["age"], table["chol"]], axis=1)
+    whole = layers.Normalization()
+    whole.adapt(keras.data.Dataset.from_tensor_slices((features, table["age"])).batch(10))
+    np.testing.assert_allclose(whole.mean.numpy(), features.mean(axis=0), rtol=1e-6)
+    streamed = layers.Normalization()
+    streamed.adapt(features[i:i + 25] for i in range(0, 101, 25))
+    np.testing.assert_allclose(streamed.variance.numpy(), features.var(axis=0), rtol=1e-6)
+    # A Dataset of 1-D elements holds one sample each (Keras batches it before adapting).
+    samples = layers.Normalization()
+    samples.adapt(keras.data.Dataset.from_tensor_slices(features))
+    np.testing.assert_allclose(samples.mean.numpy(), features.mean(axis=0), rtol=1e-6)
+
+
+def test_normalization_adapt_refuses_empty_or_ragged_iterables():
+    with pytest.raises(ValueError, match="empty iterable"):
+        layers.Normalization().adapt(iter([]))
+    with pytest.raises(ValueError, match="shapes disagree"):
+        layers.Normalization().adapt(iter([np.zeros((2, 3)), np.zeros((2, 4))]))

@@ -55,8 +55,9 @@ class Normalization(Layer):
         self.built = True
 
     def adapt(self, data):
-        """Compute the mean and variance of ``data`` (an array or Tensor, batch axis first)."""
-        array = np.asarray(data.data if isinstance(data, Tensor) else getattr(data, "values", data))
+        """Compute the mean and variance of ``data``: an array or Tensor (batch axis first), or
+        as Keras a Dataset or other iterable of batches (an ``(x, y)`` batch gives ``x``)."""
+        array = _adapt_array(data, self.name)
         if array.dtype.kind not in "biuf":
             raise TypeError(f"Normalization '{self.name}'.adapt needs numeric data, received dtype {array.dtype}.")
         if array.ndim == 1:
@@ -104,3 +105,26 @@ class Normalization(Layer):
                       mean=None if self.input_mean is None else np.asarray(self.input_mean).tolist(),
                       variance=None if self.input_variance is None else np.asarray(self.input_variance).tolist())
         return config
+
+
+def _adapt_array(data, name):
+    """``adapt``'s data as one array of samples. The statistics of the whole equal Keras's
+    running combination of per-batch means and variances (up to rounding)."""
+    if isinstance(data, Tensor):
+        return np.asarray(data.data)
+    if isinstance(data, (np.ndarray, list, tuple)) or hasattr(data, "values") or not hasattr(data, "__iter__"):
+        return np.asarray(getattr(data, "values", data))  # a pandas DataFrame gives its values
+    parts = []
+    for batch in data:
+        batch = batch[0] if isinstance(batch, tuple) else batch  # (x, y[, sample_weight])
+        parts.append(np.asarray(batch.data if isinstance(batch, Tensor) else batch))
+    if not parts:
+        raise ValueError(f"Normalization '{name}'.adapt received an empty iterable (no batches).")
+    # Keras batches a Dataset of 1-D elements (one sample each) before adapting.
+    unbatched = hasattr(data, "element_spec") and parts[0].ndim <= 1
+    try:
+        return np.stack(parts) if unbatched else np.concatenate(parts)
+    except ValueError:
+        shapes = sorted({p.shape for p in parts})
+        raise ValueError(f"Normalization '{name}'.adapt: the batches' shapes disagree beyond the batch "
+                         f"axis: {shapes[:4]}.") from None
