@@ -90,6 +90,26 @@ def test_einsum(subscripts, shapes):
     gradcheck("_einsum", lambda *xs: ops.einsum(subscripts, *xs), *operands)
 
 
+def test_einsum_on_large_operands_takes_the_planned_path_with_the_same_values():
+    # Attention scores: above _PLAN_ABOVE elements NumPy's optimize path (BLAS) is used.
+    from gradiente.ops import products
+
+    k = np.random.default_rng(0).normal(size=(4, 80, 2, 64)).astype("float32")
+    q = np.random.default_rng(1).normal(size=(4, 80, 2, 64)).astype("float32")
+    assert k.size + q.size > products._PLAN_ABOVE
+    calls = []
+    original = np.einsum
+    try:
+        np.einsum = lambda *args, **kw: calls.append(kw.get("optimize")) or original(*args, **kw)
+        out = ops.einsum("aecd,abcd->acbe", k, q)
+    finally:
+        np.einsum = original
+    assert calls == [True]
+    np.testing.assert_allclose(out.numpy(), np.einsum("aecd,abcd->acbe", k, q), rtol=1e-5, atol=1e-5)
+    small = ops.einsum("bij,bjk->bik", rand(2, 3, 4, seed=1), rand(2, 4, 2, seed=2))
+    assert small.shape == (2, 3, 2)
+
+
 def test_einsum_diagonal_view_is_writable():
     # The einsum VJP writes the gradient of a repeated index through this view.
     grad = np.zeros((3, 3))
