@@ -144,6 +144,20 @@ def training_or_validation_split(samples, labels, validation_split, subset, verb
     return samples[num_train:], None if labels is None else labels[num_train:]
 
 
+def subset_parts(paths, labels, validation_split, subset, shuffle, verbose, missing):
+    """``[(paths, labels, shuffle)]`` for each subset asked for: the one named, or training
+    then validation for ``subset="both"``, whose validation half Keras leaves unshuffled.
+    ``missing(which)``: the message when a subset gets no file."""
+    parts = []
+    for part in ("training", "validation") if subset == "both" else (subset,):
+        part_paths, part_labels = training_or_validation_split(paths, labels, validation_split,
+                                                                part, verbose)
+        if not part_paths:
+            raise ValueError(missing(f"{part} " if subset == "both" else ""))
+        parts.append((part_paths, part_labels, shuffle and not (subset == "both" and part == "validation")))
+    return parts
+
+
 def check_label_values(labels, label_mode, class_names):
     """Keras's one-hot of a label outside [0, num_classes) is silently all zeros: refuse it."""
     if label_mode == "binary" and len(class_names) != 2:

@@ -63,17 +63,11 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     dataset_utils.check_label_values(label_array, label_mode, names)
     loader = _BatchLoader(image_size, color_mode, interpolation, crop_to_aspect_ratio,
                           pad_to_aspect_ratio, data_format, label_mode, len(names) if names else 0)
-    subsets = ("training", "validation") if subset == "both" else (subset,)
-    datasets = []
-    for part in subsets:
-        part_paths, part_labels = dataset_utils.training_or_validation_split(
-            paths, label_array, validation_split, part, verbose)
-        if not part_paths:
-            which = f"{part} " if subset == "both" else ""
-            raise ValueError(f"No {which}images found in directory {directory}. Allowed formats: {ALLOWLIST_FORMATS}")
-        # Keras leaves the validation half of subset="both" unshuffled (not a lone "validation").
-        part_shuffle = shuffle and not (subset == "both" and part == "validation")
-        datasets.append(_make_dataset(part_paths, part_labels, loader, batch_size, part_shuffle, seed, names))
+    parts = dataset_utils.subset_parts(
+        paths, label_array, validation_split, subset, shuffle, verbose,
+        lambda which: f"No {which}images found in directory {directory}. Allowed formats: {ALLOWLIST_FORMATS}")
+    datasets = [_make_dataset(part_paths, part_labels, loader, batch_size, part_shuffle, seed, names)
+                for part_paths, part_labels, part_shuffle in parts]
     return tuple(datasets) if subset == "both" else datasets[0]
 
 

@@ -32,15 +32,11 @@ def text_dataset_from_directory(directory, labels="inferred", label_mode="int", 
         follow_links=follow_links, verbose=verbose)
     dataset_utils.check_label_values(label_array, label_mode, names)
     loader = _TextLoader(max_length, label_mode, len(names) if names else 0)
-    subsets = ("training", "validation") if subset == "both" else (subset,)
+    parts = dataset_utils.subset_parts(
+        paths, label_array, validation_split, subset, shuffle, verbose,
+        lambda which: f"No {which}text files found in directory {directory}. Allowed format: {ALLOWLIST_FORMATS}")
     datasets = []
-    for part in subsets:
-        part_paths, part_labels = dataset_utils.training_or_validation_split(
-            paths, label_array, validation_split, part, verbose)
-        if not part_paths:
-            which = f"{part} " if subset == "both" else ""
-            raise ValueError(f"No {which}text files found in directory {directory}. Allowed format: {ALLOWLIST_FORMATS}")
-        part_shuffle = shuffle and not (subset == "both" and part == "validation")
+    for part_paths, part_labels, part_shuffle in parts:
         ds = Dataset.from_tensor_slices(
             np.asarray(part_paths) if part_labels is None else (np.asarray(part_paths), part_labels))
         if part_shuffle:
