@@ -43,6 +43,12 @@ def normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None, moving=None):
     x_hat = centered
     x_hat *= inv_std
     stats.update(mean=mean, var=var, inv_std=inv_std, x_hat=x_hat)
+    return finish_normalize(x_hat, gamma, beta, moving, mean, var)
+
+
+def finish_normalize(x_hat, gamma, beta, moving, mean, var):
+    """Updates the moving statistics in place (``moving``: (mean, variance, momentum) or
+    None) and returns ``x_hat * gamma + beta``; shared by the local and synchronized forms."""
     if moving is not None:
         moving_mean, moving_variance, momentum = moving
         for variable, value in ((moving_mean, mean), (moving_variance, var)):

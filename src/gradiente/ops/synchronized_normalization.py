@@ -9,6 +9,7 @@ result does not depend on how the rows are split, beyond rounding.
 """
 import numpy as np
 
+from gradiente.ops.normalization import finish_normalize
 from gradiente.ops.primitive import primitive
 
 
@@ -39,15 +40,7 @@ def synchronized_normalize(x, gamma, beta, axes=(0,), epsilon=1e-3, stats=None, 
     x_hat = centered
     x_hat *= inv_std
     stats.update(x_hat=x_hat, inv_std=inv_std, rows=rows)
-    if moving is not None:
-        moving_mean, moving_variance, momentum = moving
-        for variable, value in ((moving_mean, mean), (moving_variance, var)):
-            variable.data *= momentum
-            variable.data += (1 - momentum) * value.reshape(variable.data.shape).astype(variable.data.dtype)
-    out = x_hat * gamma if gamma is not None else x_hat.copy()
-    if beta is not None:
-        out += beta
-    return out
+    return finish_normalize(x_hat, gamma, beta, moving, mean, var)
 
 
 @synchronized_normalize.defvjp
