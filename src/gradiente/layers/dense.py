@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gradiente import activations, constraints, initializers, ops, regularizers
+from gradiente import activations, ops
+from gradiente.layers import weight_arguments
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.layers.lora import LoraKernel
@@ -42,12 +43,10 @@ class Dense(LoraKernel, Layer):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        (self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+         self.bias_regularizer, self.kernel_constraint, self.bias_constraint) = weight_arguments.resolve(
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            kernel_constraint, bias_constraint)
         self._init_lora(lora_rank, lora_alpha)
         self.input_spec = InputSpec(
             min_ndim=2, layout="(batch, features)",
@@ -94,20 +93,13 @@ class Dense(LoraKernel, Layer):
             units=self.units,
             activation=activations.serialize(self.activation),
             use_bias=self.use_bias,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_maybe(regularizers.serialize, self.kernel_regularizer),
-            bias_regularizer=_maybe(regularizers.serialize, self.bias_regularizer),
-            activity_regularizer=_maybe(regularizers.serialize, self.activity_regularizer),
-            kernel_constraint=_maybe(_constraint_config, self.kernel_constraint),
-            bias_constraint=_maybe(_constraint_config, self.bias_constraint),
+            **weight_arguments.to_config(
+                self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+                self.bias_regularizer, self.activity_regularizer, self.kernel_constraint,
+                self.bias_constraint),
         )
         return self._lora_config(config)
 
 
-def _maybe(fn, value):
-    return None if value is None else fn(value)
-
-
-def _constraint_config(c):
-    return {"class_name": type(c).__name__, "config": c.get_config()}
+# Older names the convolution layers import.
+_maybe, _constraint_config = weight_arguments.optional_config, weight_arguments.constraint_config

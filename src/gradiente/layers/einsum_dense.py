@@ -4,9 +4,9 @@ import copy
 import math
 import re
 
-from gradiente import activations, constraints, initializers, ops, regularizers
+from gradiente import activations, ops
 from gradiente.initializers.random_initializers import VarianceScaling
-from gradiente.layers.dense import _constraint_config, _maybe
+from gradiente.layers import weight_arguments
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.layers.lora import LoraKernel
@@ -94,12 +94,10 @@ class EinsumDense(LoraKernel, Layer):
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        (self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+         self.bias_regularizer, self.kernel_constraint, self.bias_constraint) = weight_arguments.resolve(
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            kernel_constraint, bias_constraint)
         self._init_lora(lora_rank, lora_alpha)
 
     def build(self, input_shape):
@@ -162,13 +160,10 @@ class EinsumDense(LoraKernel, Layer):
             equation=self.equation,
             activation=activations.serialize(self.activation),
             bias_axes=self.bias_axes,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_maybe(regularizers.serialize, self.kernel_regularizer),
-            bias_regularizer=_maybe(regularizers.serialize, self.bias_regularizer),
-            activity_regularizer=_maybe(regularizers.serialize, self.activity_regularizer),
-            kernel_constraint=_maybe(_constraint_config, self.kernel_constraint),
-            bias_constraint=_maybe(_constraint_config, self.bias_constraint),
+            **weight_arguments.to_config(
+                self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+                self.bias_regularizer, self.activity_regularizer, self.kernel_constraint,
+                self.bias_constraint),
         )
         return self._lora_config(config)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from gradiente import backend, constraints, initializers, ops, regularizers, replica_context
 from gradiente.autodiff.trace import host_array
+from gradiente.layers import weight_arguments
 from gradiente.layers.input_spec import InputSpec
 from gradiente.layers.layer import Layer
 from gradiente.ops.normalization import normalize, rms_normalize
@@ -133,8 +134,7 @@ class _Normalization(Layer):
         return config
 
 
-def _constraint_config(c):
-    return {"class_name": type(c).__name__, "config": c.get_config()}
+_constraint_config = weight_arguments.constraint_config
 
 
 class BatchNormalization(_Normalization):

@@ -3,10 +3,10 @@ groups sharing fewer key/value heads; one key/value head is multi-query attentio
 as the query heads is multi-head attention."""
 import math
 
-from gradiente import constraints, initializers, ops, regularizers
+from gradiente import initializers, ops
 from gradiente.layers.attention.attention_masks import (combine_attention_mask, expand_for_scores,
                                                         masked_softmax, masks_detached)
-from gradiente.layers.dense import _constraint_config, _maybe
+from gradiente.layers import weight_arguments
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.einsum_dense import EinsumDense
 from gradiente.layers.layer import Layer
@@ -59,12 +59,10 @@ class GroupedQueryAttention(Layer):
                              "Keras's NumPy backend); the standard computation is already "
                              "memory-efficient. Use flash_attention=None or False.")
         self._flash_attention = False
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        (self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+         self.bias_regularizer, self.kernel_constraint, self.bias_constraint) = weight_arguments.resolve(
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            kernel_constraint, bias_constraint)
         self.seed = seed
         self._inverse_sqrt_head_dim = 1.0 / math.sqrt(float(head_dim))
         # Only with a rate: an unseeded Dropout keeps the step replayable, a seeded one does not.
@@ -181,13 +179,10 @@ class GroupedQueryAttention(Layer):
             head_dim=self.head_dim, num_query_heads=self.num_query_heads,
             num_key_value_heads=self.num_key_value_heads, use_bias=self.use_bias, use_gate=self.use_gate,
             sliding_window=self.sliding_window, dropout=self.dropout,
-            kernel_initializer=initializers.serialize(self.kernel_initializer),
-            bias_initializer=initializers.serialize(self.bias_initializer),
-            kernel_regularizer=_maybe(regularizers.serialize, self.kernel_regularizer),
-            bias_regularizer=_maybe(regularizers.serialize, self.bias_regularizer),
-            activity_regularizer=_maybe(regularizers.serialize, self.activity_regularizer),
-            kernel_constraint=_maybe(_constraint_config, self.kernel_constraint),
-            bias_constraint=_maybe(_constraint_config, self.bias_constraint),
+            **weight_arguments.to_config(
+                self.kernel_initializer, self.bias_initializer, self.kernel_regularizer,
+                self.bias_regularizer, self.activity_regularizer, self.kernel_constraint,
+                self.bias_constraint),
             seed=self.seed,
         )
         return config

@@ -3,10 +3,10 @@
 import math
 import string
 
-from gradiente import constraints, initializers, ops, regularizers
+from gradiente import initializers, ops, regularizers
 from gradiente.layers.attention.attention_masks import (combine_attention_mask, expand_for_scores,
                                                         masked_softmax, masks_detached)
-from gradiente.layers.dense import _constraint_config, _maybe
+from gradiente.layers import weight_arguments
 from gradiente.layers.dropout import Dropout
 from gradiente.layers.einsum_dense import EinsumDense
 from gradiente.layers.layer import Layer
@@ -97,12 +97,10 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"`attention_axes` must be an int, list, or tuple.Received: "
                              f"attention_axes={attention_axes}")
         self._attention_axes = None if attention_axes is None else tuple(attention_axes)
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
+        (self._kernel_initializer, self._bias_initializer, self._kernel_regularizer,
+         self._bias_regularizer, self._kernel_constraint, self._bias_constraint) = weight_arguments.resolve(
+            kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+            kernel_constraint, bias_constraint)
         self.seed = seed
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(key_dim))
         # Only with a rate: an unseeded Dropout keeps the step replayable, a seeded one does not.
@@ -234,13 +232,10 @@ class MultiHeadAttention(Layer):
             dropout=self._dropout, use_bias=self._use_bias, use_gate=self._use_gate,
             output_shape=self._output_shape, attention_axes=self._attention_axes,
             sliding_window=self._sliding_window,
-            kernel_initializer=initializers.serialize(self._kernel_initializer),
-            bias_initializer=initializers.serialize(self._bias_initializer),
-            kernel_regularizer=_maybe(regularizers.serialize, self._kernel_regularizer),
-            bias_regularizer=_maybe(regularizers.serialize, self._bias_regularizer),
-            activity_regularizer=_maybe(regularizers.serialize, self._activity_regularizer),
-            kernel_constraint=_maybe(_constraint_config, self._kernel_constraint),
-            bias_constraint=_maybe(_constraint_config, self._bias_constraint),
+            **weight_arguments.to_config(
+                self._kernel_initializer, self._bias_initializer, self._kernel_regularizer,
+                self._bias_regularizer, self._activity_regularizer, self._kernel_constraint,
+                self._bias_constraint),
             seed=self.seed,
         )
         return config

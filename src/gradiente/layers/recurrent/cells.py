@@ -8,6 +8,7 @@ import numpy as np
 
 from gradiente import activations, backend, constraints, initializers, ops, regularizers
 from gradiente.autodiff.tensor import Tensor
+from gradiente.layers import weight_arguments
 from gradiente.layers.layer import Layer
 from gradiente.ops.recurrent import _array_activation_name, gru_sequence, lstm_sequence, simple_rnn_sequence
 
@@ -35,12 +36,8 @@ def _implementation(cell, mode):
     return 1 if cell.recurrent_dropout != 0 else mode
 
 
-def _serialize_optional(fn, value):
-    return None if value is None else fn(value)
-
-
-def _constraint_config(c):
-    return {"class_name": type(c).__name__, "config": c.get_config()}
+_serialize_optional = weight_arguments.optional_config
+_constraint_config = weight_arguments.constraint_config
 
 
 class _DropoutCell(Layer):
