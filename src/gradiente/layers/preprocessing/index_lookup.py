@@ -82,8 +82,10 @@ class IndexLookup(DataLayer):
 
     # --- what subclasses say about their tokens ---------------------------------------
     def _tokens_of(self, array):
-        """The input's elements as a flat list of hashable tokens (checked for dtype)."""
-        raise NotImplementedError
+        """The input's elements as a flat list of hashable tokens (checked for dtype).
+        Each lookup defines it (StringLookup: strings, IntegerLookup: integers)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _tokens_of: IndexLookup is "
+                                  "a base class; use StringLookup or IntegerLookup.")
 
     def _token_strings(self, tokens):
         """Tokens as the bytes hashed into OOV buckets."""

@@ -1,9 +1,8 @@
 """CenterCrop: the central height x width window of each image."""
 from gradiente.layers.preprocessing.image.base_image_layer import BaseImagePreprocessingLayer
 from gradiente.layers.preprocessing.image.resizing import check_size, set_spatial
-from gradiente.ops.image_layout import to_nhwc
+from gradiente.ops.image_crop_pad import crop_images
 from gradiente.ops.image_resize import resize
-from gradiente.ops.shape import getitem
 
 
 class CenterCrop(BaseImagePreprocessingLayer):
@@ -22,9 +21,8 @@ class CenterCrop(BaseImagePreprocessingLayer):
         h_diff, w_diff = images.shape[h_axis] - self.height, images.shape[w_axis] - self.width
         if h_diff < 0 or w_diff < 0:
             return resize(images, (self.height, self.width), crop_to_aspect_ratio=True, data_format=self.data_format)
-        x, restore = to_nhwc(images, self.data_format, "CenterCrop")
-        top, left = h_diff // 2, w_diff // 2
-        return restore(getitem(x, (slice(None), slice(top, top + self.height), slice(left, left + self.width))))
+        return crop_images(images, top_cropping=h_diff // 2, left_cropping=w_diff // 2,
+                           target_height=self.height, target_width=self.width, data_format=self.data_format)
 
     def compute_output_shape(self, input_shape):
         return set_spatial(self, input_shape, self.height, self.width)
